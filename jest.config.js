@@ -1,0 +1,17 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    // Type-checking is `npm run typecheck`'s job; tests only transpile, which is much faster.
+    // CommonJS output turns dynamic import() (used by the generated Prisma clients) into
+    // require(), which jest's sandbox supports without experimental flags.
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: { module: 'commonjs', moduleResolution: 'node10' } }],
+  },
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 30_000,
+  // Two cores: more workers only make the spawned services fight over them.
+  maxWorkers: 2,
+};

@@ -1,0 +1,127 @@
+// Typed environment getters. Every service parses its whole configuration once at start-up;
+// anything missing or malformed is reported together, and the process exits non-zero.
+import { DEFAULT_PORTS, databaseUrlVar, subgraphUrlVar, type SubgraphName } from './services';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads variables from `source`, collecting every problem instead of stopping at the first. */
+export class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly source: Env = process.env) {}
+
+  get production(): boolean {
+    return this.source.NODE_ENV === 'production';
+  }
+
+  string(name: string, fallback?: string): string {
+    const value = this.source[name]?.trim();
+    if (value) return value;
+    if (fallback !== undefined) return fallback;
+    this.problems.push(`${name} is required`);
+    return '';
+  }
+
+  /** A value with a development default that production must set explicitly (URLs, secrets). */
+  required(name: string, developmentDefault: string): string {
+    return this.string(name, this.production ? undefined : developmentDefault);
+  }
+
+  int(name: string, fallback: number, { min = -Infinity, max = Infinity } = {}): number {
+    const raw = this.source[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  url(name: string, developmentDefault: string, protocols: string[]): string {
+    const value = this.required(name, developmentDefault);
+    if (!value) return value;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        this.problems.push(`${name} must be a ${protocols.join(' or ')} URL`);
+      }
+    } catch {
+      this.problems.push(`${name} is not a valid URL`);
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.source[name]?.trim();
+    if (!raw) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+    return fallback;
+  }
+
+  list(name: string, fallback: string[]): string[] {
+    const raw = this.source[name]?.trim();
+    return raw ? raw.split(',').map((item) => item.trim()).filter(Boolean) : fallback;
+  }
+
+  /** Throws one ConfigError naming every problem found so far. */
+  done(): void {
+    if (this.problems.length) {
+      throw new ConfigError(`Invalid configuration:\n  - ${this.problems.join('\n  - ')}`);
+    }
+  }
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface ServiceConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+}
+
+export function readServiceConfig(env: EnvReader, defaultPort: number): ServiceConfig {
+  return {
+    production: env.production,
+    host: env.string('HOST', '0.0.0.0'),
+    port: env.int('PORT', defaultPort, { min: 0, max: 65535 }),
+    logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1_000 }),
+  };
+}
+
+export function defaultDatabaseUrl(name: SubgraphName): string {
+  return `postgresql://postgres@127.0.0.1:5432/shop_${name}`;
+}
+
+export function defaultSubgraphUrl(name: SubgraphName): string {
+  return `http://localhost:${DEFAULT_PORTS[name]}/graphql`;
+}
+
+export interface SubgraphConfig extends ServiceConfig {
+  databaseUrl: string;
+  /** Connections this process may hold open to its database. */
+  databasePoolSize: number;
+}
+
+/** The configuration every subgraph shares; services add their own fields on top. */
+export function readSubgraphConfig(env: EnvReader, name: SubgraphName): SubgraphConfig {
+  return {
+    ...readServiceConfig(env, DEFAULT_PORTS[name]),
+    databaseUrl: env.url(databaseUrlVar(name), defaultDatabaseUrl(name), ['postgresql:', 'postgres:']),
+    databasePoolSize: env.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+  };
+}
+
+/** Where this service reaches another subgraph (service-to-service calls). */
+export function readSubgraphUrl(env: EnvReader, name: SubgraphName): string {
+  return env.url(subgraphUrlVar(name), defaultSubgraphUrl(name), ['http:', 'https:']);
+}

@@ -1,0 +1,108 @@
+// `prisma migrate deploy` and `prisma migrate diff`, run through the WASM schema engine so they
+// work wherever the services run. Migration folders and the `_prisma_migrations` table keep
+// Prisma's own layout: the Prisma CLI can take over wherever its engine is available.
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
+import { prismaPaths } from '../paths';
+import type { SubgraphName } from '../services';
+import { openSchemaEngine, type SchemaEngine, type SchemaFile } from './schema-engine';
+
+const NO_FILTERS = { externalTables: [], externalEnums: [] };
+const LOCKFILE = 'migration_lock.toml';
+
+export async function readSchemaFile(name: SubgraphName): Promise<SchemaFile> {
+  const { schema } = prismaPaths(name);
+  return { path: schema, content: await readFile(schema, 'utf8') };
+}
+
+/** The committed migration folders of a subgraph, in the order they apply. */
+export async function readMigrationList(name: SubgraphName): Promise<MigrationList> {
+  const { migrations } = prismaPaths(name);
+  const entries = existsSync(migrations) ? await readdir(migrations, { withFileTypes: true }) : [];
+  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const lockPath = `${migrations}/${LOCKFILE}`;
+  return {
+    baseDir: migrations,
+    lockfile: { path: LOCKFILE, content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null },
+    shadowDbInitScript: '',
+    migrationDirectories: await Promise.all(
+      folders.map(async (folder) => ({
+        path: folder,
+        migrationFile: {
+          path: 'migration.sql',
+          content: { tag: 'ok' as const, value: await readFile(`${migrations}/${folder}/migration.sql`, 'utf8') },
+        },
+      })),
+    ),
+  };
+}
+
+async function withEngine<T>(
+  name: SubgraphName,
+  adapter: SqlMigrationAwareDriverAdapterFactory,
+  work: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
+  const engine = await openSchemaEngine(await readSchemaFile(name), adapter);
+  try {
+    return await work(engine);
+  } finally {
+    engine.free();
+  }
+}
+
+/**
+ * Applies the pending migrations of one subgraph to its database: `prisma migrate deploy`.
+ * Idempotent, and safe when several replicas start at once (the engine takes an advisory lock).
+ * Returns the names of the migrations it applied.
+ */
+export async function applyMigrations(name: SubgraphName, databaseUrl: string): Promise<string[]> {
+  const migrationsList = await readMigrationList(name);
+  // Our own pool, ended when done: the engine does not close its connections, and one left open
+  // would hold the migration advisory lock until the process exits.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  try {
+    return await withEngine(name, new PrismaPg(pool), async (engine) => {
+      const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
+      return appliedMigrationNames;
+    });
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * The SQL that would bring the committed migrations in line with schema.prisma (empty when they
+ * agree): `prisma migrate diff --from-migrations --to-schema`. Replays the migrations on an
+ * in-memory PGlite as the shadow database, so no server is needed.
+ */
+export async function diffMigrationsToSchema(name: SubgraphName): Promise<string> {
+  // Dev-only dependencies, loaded on demand so production images need not ship them.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
+  const schema = await readSchemaFile(name);
+  const migrationsList = await readMigrationList(name);
+  const pglite = new PGlite();
+  try {
+    return await withEngine(name, new PrismaPGlite(pglite), async (engine) => {
+      const { stdout } = await engine.diff({
+        // With no migration yet there is nothing to replay: diff from an empty database.
+        from: migrationsList.migrationDirectories.length ? { tag: 'migrations', ...migrationsList } : { tag: 'empty' },
+        to: { tag: 'schemaDatamodel', files: [schema] },
+        script: true,
+        exitCode: null,
+        filters: NO_FILTERS,
+      });
+      return isEmptyMigration(stdout ?? '') ? '' : (stdout ?? '');
+    });
+  } finally {
+    await pglite.close();
+  }
+}
+
+function isEmptyMigration(sql: string): boolean {
+  return sql.split('\n').every((line) => line.trim() === '' || line.trim().startsWith('--'));
+}

@@ -1,0 +1,56 @@
+// One vocabulary of error codes for the whole supergraph. Resolvers throw GraphQLErrors built
+// here; anything else that escapes a resolver is an internal error and is masked for clients.
+import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from './logger';
+
+export enum ErrorCode {
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  NOT_FOUND = 'NOT_FOUND',
+  CONFLICT = 'CONFLICT',
+  FORBIDDEN = 'FORBIDDEN',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** Another service this one depends on did not answer, or answered with an error. */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+export function badUserInput(message: string, field?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field && { field }) } });
+}
+
+export function notFound(type: string, id: string): GraphQLError {
+  return new GraphQLError(`${type} ${JSON.stringify(id)} was not found.`, {
+    extensions: { code: ErrorCode.NOT_FOUND, type, id },
+  });
+}
+
+export function conflict(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.CONFLICT, ...extensions } });
+}
+
+export function serviceUnavailable(service: string, reason: string): GraphQLError {
+  return new GraphQLError(`The ${service} service is unavailable: ${reason}`, {
+    extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, service },
+  });
+}
+
+/**
+ * Apollo Server's `formatError`. Errors with a code a client can act on (ours, and Apollo's own
+ * such as GRAPHQL_VALIDATION_FAILED) pass through; anything else, such as a database error, is
+ * logged and replaced by a generic message, so SQL text and internals never reach a client.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    if (extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR) return { ...formatted, extensions };
+    logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected error');
+    return {
+      message: 'Internal server error',
+      ...(formatted.path && { path: formatted.path }),
+      ...(formatted.locations && { locations: formatted.locations }),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

@@ -1,0 +1,52 @@
+// Apollo Server options every service in the supergraph shares.
+import type http from 'node:http';
+import type { ApolloServerOptionsWithSchema, ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import type { ServiceConfig } from '../config';
+import { createErrorFormatter } from '../errors';
+import type { Logger } from '../logger';
+
+export function sharedApolloOptions<TContext extends BaseContext>(
+  config: ServiceConfig,
+  logger: Logger,
+  httpServer: http.Server,
+  { isSubgraph }: { isSubgraph: boolean },
+): Pick<
+  ApolloServerOptionsWithSchema<TContext>,
+  'plugins' | 'introspection' | 'formatError' | 'includeStacktraceInErrorResponses' | 'logger'
+> {
+  const plugins: ApolloServerPlugin<TContext>[] = [
+    // On shutdown, stop accepting connections and let in-flight requests finish.
+    ApolloServerPluginDrainHttpServer({ httpServer }),
+    config.production
+      ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+      : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+  ];
+  // Subgraphs would otherwise build an ftv1 trace for every request the gateway marks; we do not
+  // report to Apollo Studio, so that is CPU spent for nothing.
+  if (isSubgraph) plugins.push(ApolloServerPluginInlineTraceDisabled());
+  // "Did you mean ...?" hints describe the schema to anyone; production keeps it private.
+  if (config.production) plugins.push(ApolloServerPluginDisableSuggestions());
+  return {
+    plugins,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(logger),
+    logger: apolloLogger(logger),
+  };
+}
+
+function apolloLogger(logger: Logger) {
+  return {
+    debug: (message: string) => logger.debug(message),
+    info: (message: string) => logger.info(message),
+    warn: (message: string) => logger.warn(message),
+    error: (message: string) => logger.error(message),
+  };
+}

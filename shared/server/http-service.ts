@@ -1,0 +1,77 @@
+// The HTTP side every service shares: body limits, health and readiness, metrics, and JSON
+// errors for requests that never reach GraphQL (too large, malformed).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { ErrorCode } from '../errors';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+
+export interface HttpService {
+  app: express.Express;
+  httpServer: http.Server;
+  /** Starts listening; resolves with the port actually bound (PORT=0 picks a free one). */
+  listen(port: number, host: string): Promise<number>;
+}
+
+export interface HttpServiceOptions {
+  logger: Logger;
+  metrics: Metrics;
+  bodyLimitBytes: number;
+  /** Throws when the service cannot serve (its database is unreachable, ...). */
+  checkReady: () => Promise<void>;
+}
+
+export function createHttpService({ logger, metrics, bodyLimitBytes, checkReady }: HttpServiceOptions): HttpService {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: bodyLimitBytes }));
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', async (_req, res) => {
+    try {
+      await checkReady();
+      res.json({ status: 'ready' });
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness check failed');
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const httpServer = http.createServer(app);
+  return {
+    app,
+    httpServer,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+      }),
+  };
+}
+
+/**
+ * Registered after the GraphQL route: turns body-parser failures into GraphQL-shaped errors
+ * instead of Express's HTML error page.
+ */
+export function jsonErrorHandler(logger: Logger): express.ErrorRequestHandler {
+  return (error: { type?: string; status?: number }, _req, res, _next) => {
+    if (error.type === 'entity.too.large') {
+      res.status(413).json(requestError('Request body is too large.', 'PAYLOAD_TOO_LARGE'));
+    } else if (error.type === 'entity.parse.failed') {
+      res.status(400).json(requestError('Request body is not valid JSON.', 'BAD_REQUEST'));
+    } else {
+      logger.error({ err: error }, 'unhandled HTTP error');
+      res.status(500).json(requestError('Internal server error', ErrorCode.INTERNAL_SERVER_ERROR));
+    }
+  };
+}
+
+function requestError(message: string, code: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}

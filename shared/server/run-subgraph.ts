@@ -1,0 +1,81 @@
+// The start-up sequence every subgraph shares: config, migrations, database, server, listen.
+import { EnvReader, type SubgraphConfig } from '../config';
+import { applyMigrations } from '../db/migrations';
+import { createLogger, type Logger } from '../logger';
+import { createMetrics, type Metrics } from '../metrics';
+import type { SubgraphName } from '../services';
+import { runService, type RunningService } from './run';
+import type { SubgraphServer } from './subgraph';
+
+/** What the shared start-up needs of a subgraph's Prisma client. */
+export interface SubgraphDb {
+  $on(event: 'query', callback: () => void): unknown;
+  $executeRawUnsafe(query: string): Promise<number>;
+  $disconnect(): Promise<void>;
+}
+
+export interface SubgraphDeps<Db, Config> {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface SubgraphRuntime<Db extends SubgraphDb, Config extends SubgraphConfig> {
+  name: SubgraphName;
+  readConfig(env: EnvReader): Config;
+  createDb(config: Config): Db;
+  // any: the context type is the subgraph's own business; here a server is only started and stopped.
+  createServer(deps: SubgraphDeps<Db, Config>): Promise<SubgraphServer<any>>;
+}
+
+/** Readiness of a subgraph: its database answers. */
+export async function checkDatabase(db: SubgraphDb): Promise<void> {
+  await db.$executeRawUnsafe('SELECT 1');
+}
+
+export interface RunningSubgraph<Db> extends RunningService {
+  db: Db;
+}
+
+/**
+ * Starts a subgraph in this process and resolves once it listens. `migrate: false` is for
+ * databases already migrated (tests clone theirs from a migrated template).
+ */
+export async function startSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig>(
+  runtime: SubgraphRuntime<Db, Config>,
+  env: EnvReader,
+  { migrate = true } = {},
+): Promise<RunningSubgraph<Db>> {
+  const config = runtime.readConfig(env);
+  env.done();
+  const logger = createLogger(runtime.name, config.logLevel);
+
+  if (migrate) {
+    // Before serving: a replica never answers with a schema its database does not have yet.
+    const applied = await applyMigrations(runtime.name, config.databaseUrl);
+    if (applied.length) logger.info({ applied }, 'applied migrations');
+  }
+
+  const metrics = createMetrics(runtime.name);
+  const db = runtime.createDb(config);
+  db.$on('query', () => metrics.dbStatements.inc());
+  const server = await runtime.createServer({ db, config, logger, metrics });
+  const port = await server.listen(config.port, config.host);
+  return {
+    port,
+    logger,
+    db,
+    close: async () => {
+      await server.stop();
+      await db.$disconnect();
+    },
+  };
+}
+
+/** The entry point of a subgraph process. */
+export function runSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig>(
+  runtime: SubgraphRuntime<Db, Config>,
+): void {
+  runService(`${runtime.name} subgraph`, () => startSubgraph(runtime, new EnvReader()));
+}

@@ -1,0 +1,51 @@
+// Builds a subgraph's server without listening, so tests and the entry point share it.
+import { readFileSync } from 'node:fs';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { parse, type DocumentNode } from 'graphql';
+import type { ServiceConfig } from '../config';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { subgraphSchemaPath } from '../paths';
+import type { SubgraphName } from '../services';
+import { sharedApolloOptions } from './apollo';
+import { createHttpService, jsonErrorHandler, type HttpService } from './http-service';
+
+/** The subgraph's SDL file: the contract, also read by composition. */
+export function loadTypeDefs(name: SubgraphName): DocumentNode {
+  return parse(readFileSync(subgraphSchemaPath(name), 'utf8'));
+}
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: SubgraphName;
+  resolvers: GraphQLResolverMap<TContext>;
+  /** Called once per request: DataLoaders live exactly as long as one request. */
+  createContext: () => TContext;
+  config: ServiceConfig;
+  logger: Logger;
+  metrics: Metrics;
+  checkReady: () => Promise<void>;
+}
+
+export interface SubgraphServer<TContext extends BaseContext> extends HttpService {
+  apollo: ApolloServer<TContext>;
+  /** Drains HTTP, then stops Apollo. */
+  stop(): Promise<void>;
+}
+
+export async function createSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<SubgraphServer<TContext>> {
+  const { name, resolvers, createContext, config, logger, metrics, checkReady } = options;
+  const service = createHttpService({ logger, metrics, bodyLimitBytes: config.bodyLimitBytes, checkReady });
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({ typeDefs: loadTypeDefs(name), resolvers: resolvers as GraphQLResolverMap<unknown> }),
+    ...sharedApolloOptions<TContext>(config, logger, service.httpServer, { isSubgraph: true }),
+  });
+  await apollo.start();
+  service.app.use('/graphql', expressMiddleware(apollo, { context: async () => createContext() }));
+  service.app.use(jsonErrorHandler(logger));
+  return { ...service, apollo, stop: () => apollo.stop() };
+}

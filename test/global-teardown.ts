@@ -1,0 +1,12 @@
+// Drops this run's databases that a test file left behind when it died before its clean-up.
+import { testDatabasePrefix, withAdmin } from './support/databases';
+
+export default async function globalTeardown(): Promise<void> {
+  const prefix = testDatabasePrefix();
+  await withAdmin(async (admin) => {
+    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [
+      `${prefix}_`,
+    ]);
+    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  });
+}

@@ -1,0 +1,41 @@
+// A bare GraphQL-over-HTTP client for tests: what any frontend sends, nothing more.
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [key: string]: unknown } }[];
+}
+
+// any: tests read arbitrary shapes out of responses; the assertions check them.
+export async function graphql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
+  return { status: response.status, ...body };
+}
+
+/** The data of a response that must have succeeded; fails the test with the errors otherwise. */
+export async function ok<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const response = await graphql<T>(url, query, variables, headers);
+  if (response.errors?.length || !response.data) {
+    throw new Error(`GraphQL request failed (${response.status}): ${JSON.stringify(response.errors)}`);
+  }
+  return response.data;
+}
+
+/** The codes of a response's errors, for asserting on failures. */
+export function errorCodes(response: GraphQLResponse): (string | undefined)[] {
+  return (response.errors ?? []).map((error) => error.extensions?.code);
+}
