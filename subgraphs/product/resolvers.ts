@@ -1,0 +1,237 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { GraphQLError } from 'graphql';
+import { badUserInput, conflict, ErrorCode, notFound } from '../../shared/errors';
+import { isForeignKeyViolation, isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
+import { DateTime } from '../../shared/graphql/scalars';
+import { requireMoney, type Money } from '../../shared/money';
+import { readPage, toConnection, type Connection, type PageArgs } from '../../shared/pagination';
+import { definedFields, requireId, requireInt, requireText } from '../../shared/validation';
+import type { Category, Prisma, Product } from '../../prisma/product/generated/client';
+import type { Context } from './context';
+
+/** Highest stock a product may hold; also keeps `stock + delta` far from integer overflow. */
+const MAX_STOCK = 1_000_000;
+const MAX_CATEGORY_PRODUCTS = 100;
+const SKU = /^[A-Z0-9-]{3,64}$/;
+
+interface ProductFilter {
+  categoryId?: string | null;
+  search?: string | null;
+  minPrice?: number | null;
+  maxPrice?: number | null;
+  inStock?: boolean | null;
+}
+
+interface CreateProductInput {
+  sku: string;
+  name: string;
+  description?: string | null;
+  price: Money;
+  categoryId: string;
+  stock?: number | null;
+}
+
+interface UpdateProductInput {
+  sku?: string | null;
+  name?: string | null;
+  description?: string | null;
+  price?: Money | null;
+  categoryId?: string | null;
+}
+
+/** What `products` returns: a page, plus the filter, so totalCount is only counted when asked for. */
+interface ProductConnection extends Connection<Product> {
+  where: Prisma.ProductWhereInput;
+}
+
+function requireSku(value: string, field = 'sku'): string {
+  const sku = value.trim().toUpperCase();
+  if (!SKU.test(sku)) {
+    throw badUserInput(`${field} must be 3 to 64 characters of A-Z, 0-9 and -, got ${JSON.stringify(value)}.`, field);
+  }
+  return sku;
+}
+
+const requireName = (value: string) => requireText(value, 'name', { max: 200 });
+const requireDescription = (value: string) => requireText(value, 'description', { min: 0, max: 5000 });
+const requireCategoryName = (value: string) => requireText(value, 'name', { max: 100 });
+
+function priceColumns(price: Money, field = 'price') {
+  const { amount, currency } = requireMoney(price, field);
+  return { priceAmount: amount, priceCurrency: currency };
+}
+
+function validateCreateInput(input: CreateProductInput) {
+  return {
+    sku: requireSku(input.sku),
+    name: requireName(input.name),
+    description: requireDescription(input.description ?? ''),
+    ...priceColumns(input.price),
+    categoryId: requireId(input.categoryId, 'categoryId'),
+    stock: requireInt(input.stock ?? 0, 'stock', { max: MAX_STOCK }),
+  };
+}
+
+function validateUpdateInput(input: UpdateProductInput) {
+  const fields = definedFields(input);
+  return {
+    ...(fields.sku !== undefined && { sku: requireSku(fields.sku) }),
+    ...(fields.name !== undefined && { name: requireName(fields.name) }),
+    ...(fields.description !== undefined && { description: requireDescription(fields.description) }),
+    ...(fields.price !== undefined && priceColumns(fields.price)),
+    ...(fields.categoryId !== undefined && { categoryId: requireId(fields.categoryId, 'categoryId') }),
+  };
+}
+
+function productWhere(filter: ProductFilter): Prisma.ProductWhereInput {
+  const { categoryId, search, minPrice, maxPrice, inStock } = definedFields(filter);
+  const min = minPrice === undefined ? undefined : requireInt(minPrice, 'minPrice');
+  const max = maxPrice === undefined ? undefined : requireInt(maxPrice, 'maxPrice');
+  if (min !== undefined && max !== undefined && min > max) {
+    throw badUserInput(`minPrice (${min}) must not be greater than maxPrice (${max}).`, 'minPrice');
+  }
+  const text = search === undefined ? '' : requireText(search, 'search', { min: 0, max: 100 });
+  // Prisma passes `contains` to ILIKE as is: escaped, so % and _ match themselves, not anything.
+  const contains = { contains: text.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const };
+  return {
+    ...(categoryId !== undefined && { categoryId: requireId(categoryId, 'categoryId') }),
+    ...((min !== undefined || max !== undefined) && { priceAmount: { gte: min, lte: max } }),
+    ...(inStock !== undefined && { stock: inStock ? { gt: 0 } : { equals: 0 } }),
+    ...(text !== '' && { OR: [{ name: contains }, { description: contains }, { sku: contains }] }),
+  };
+}
+
+function productNotFoundBySku(sku: string): GraphQLError {
+  return new GraphQLError(`No product has SKU ${JSON.stringify(sku)}.`, {
+    extensions: { code: ErrorCode.NOT_FOUND, type: 'Product', sku },
+  });
+}
+
+/** Constraint failures of product writes, in words a client understands. */
+function productWriteError(error: unknown, { id, sku, categoryId }: { id?: string; sku?: string; categoryId?: string }) {
+  if (isUniqueViolation(error, 'products_sku_key')) {
+    return conflict(`A product with SKU ${JSON.stringify(sku)} already exists.`, { field: 'sku' });
+  }
+  if (categoryId && isForeignKeyViolation(error)) return notFound('Category', categoryId);
+  if (id && isRecordNotFound(error)) return notFound('Product', id);
+  return error;
+}
+
+export const resolvers: GraphQLResolverMap<Context> = {
+  DateTime,
+
+  Query: {
+    async product(_: unknown, { id }: { id: string }, { loaders }: Context) {
+      const product = await loaders.product.load(requireId(id));
+      if (!product) throw notFound('Product', id);
+      return product;
+    },
+    async productBySku(_: unknown, { sku }: { sku: string }, { db }: Context) {
+      const normalized = requireSku(sku);
+      const product = await db.product.findUnique({ where: { sku: normalized } });
+      if (!product) throw productNotFoundBySku(normalized);
+      return product;
+    },
+    async products(
+      _: unknown,
+      args: PageArgs & { filter?: ProductFilter | null },
+      { db }: Context,
+    ): Promise<ProductConnection> {
+      const page = readPage(args);
+      const where = productWhere(args.filter ?? {});
+      // `id > cursor` rather than Prisma's cursor option: a cursor stays valid after its product is deleted.
+      const rows = await db.product.findMany({
+        where: { ...where, ...(page.afterId && { id: { gt: page.afterId } }) },
+        orderBy: { id: 'asc' },
+        take: page.take + 1,
+      });
+      return { ...toConnection(rows, page), where };
+    },
+    categories: (_: unknown, __: unknown, { db }: Context) => db.category.findMany({ orderBy: { name: 'asc' } }),
+    async category(_: unknown, { id }: { id: string }, { loaders }: Context) {
+      const category = await loaders.category.load(requireId(id));
+      if (!category) throw notFound('Category', id);
+      return category;
+    },
+  },
+
+  ProductConnection: {
+    totalCount: ({ where }: ProductConnection, _: unknown, { db }: Context) => db.product.count({ where }),
+  },
+
+  Mutation: {
+    async createCategory(_: unknown, { name }: { name: string }, { db }: Context) {
+      const data = { name: requireCategoryName(name) };
+      try {
+        return await db.category.create({ data });
+      } catch (error) {
+        if (isUniqueViolation(error, 'categories_name_key')) {
+          throw conflict(`A category named ${JSON.stringify(data.name)} already exists.`, { field: 'name' });
+        }
+        throw error;
+      }
+    },
+    async createProduct(_: unknown, { input }: { input: CreateProductInput }, { db }: Context) {
+      const data = validateCreateInput(input);
+      try {
+        return await db.product.create({ data });
+      } catch (error) {
+        throw productWriteError(error, data);
+      }
+    },
+    async updateProduct(_: unknown, { id, input }: { id: string; input: UpdateProductInput }, { db }: Context) {
+      const productId = requireId(id);
+      const data = validateUpdateInput(input);
+      try {
+        return await db.product.update({ where: { id: productId }, data });
+      } catch (error) {
+        throw productWriteError(error, { id, ...data });
+      }
+    },
+    async deleteProduct(_: unknown, { id }: { id: string }, { db }: Context) {
+      try {
+        return await db.product.delete({ where: { id: requireId(id) } });
+      } catch (error) {
+        throw productWriteError(error, { id });
+      }
+    },
+    async adjustStock(_: unknown, { id, delta }: { id: string; delta: number }, { db }: Context) {
+      const productId = requireId(id);
+      if (delta === 0) throw badUserInput('delta must not be 0.', 'delta');
+      requireInt(delta, 'delta', { min: -MAX_STOCK, max: MAX_STOCK });
+      // One conditional UPDATE. A concurrent writer's row lock makes PostgreSQL wait and then
+      // re-check the condition against the row as that writer left it, so concurrent adjustments
+      // neither lose updates nor take the stock below zero.
+      const [updated] = await db.product.updateManyAndReturn({
+        where: { id: productId, stock: delta < 0 ? { gte: -delta } : { lte: MAX_STOCK - delta } },
+        data: { stock: { increment: delta } },
+      });
+      if (updated) return updated;
+      const current = await db.product.findUnique({ where: { id: productId }, select: { stock: true } });
+      if (!current) throw notFound('Product', id);
+      throw conflict(
+        delta < 0
+          ? `Insufficient stock: ${-delta} requested, ${current.stock} available.`
+          : `Stock cannot exceed ${MAX_STOCK}: ${current.stock} in stock, ${delta} to add.`,
+        { available: current.stock },
+      );
+    },
+  },
+
+  Product: {
+    __resolveReference: ({ id }: Pick<Product, 'id'>, { loaders }: Context) => loaders.product.load(id),
+    price: (product: Product): Money => ({ amount: product.priceAmount, currency: product.priceCurrency }),
+    category: (product: Product, _: unknown, { loaders }: Context) => loaders.category.load(product.categoryId),
+    inStock: (product: Product) => product.stock > 0,
+  },
+
+  Category: {
+    __resolveReference: ({ id }: Pick<Category, 'id'>, { loaders }: Context) => loaders.category.load(id),
+    products(category: Category, { first }: { first?: number | null }, { loaders }: Context) {
+      const limit = requireInt(first ?? 20, 'first', { min: 1, max: MAX_CATEGORY_PRODUCTS });
+      return loaders.firstProductsByCategory(limit).load(category.id);
+    },
+    productCount: (category: Category, _: unknown, { loaders }: Context) =>
+      loaders.productCountByCategory.load(category.id),
+  },
+};
