@@ -1,0 +1,15 @@
+import type { Logger } from '../../shared/logger';
+import type { Db } from './db';
+import { createLoaders, type Loaders } from './loaders';
+import type { OrderLookup } from './orders';
+
+export interface Context {
+  db: Db;
+  loaders: Loaders;
+  logger: Logger;
+  orders: OrderLookup;
+}
+
+export function createContext(db: Db, logger: Logger, orders: OrderLookup): Context {
+  return { db, loaders: createLoaders(db), logger, orders };
+}
