@@ -42,11 +42,11 @@ export async function readMigrationList(name: SubgraphName): Promise<MigrationLi
 }
 
 async function withEngine<T>(
-  name: SubgraphName,
+  schema: SchemaFile,
   adapter: SqlMigrationAwareDriverAdapterFactory,
   work: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
-  const engine = await openSchemaEngine(await readSchemaFile(name), adapter);
+  const engine = await openSchemaEngine(schema, adapter);
   try {
     return await work(engine);
   } finally {
@@ -65,7 +65,7 @@ export async function applyMigrations(name: SubgraphName, databaseUrl: string): 
   // would hold the migration advisory lock until the process exits.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   try {
-    return await withEngine(name, new PrismaPg(pool), async (engine) => {
+    return await withEngine(await readSchemaFile(name), new PrismaPg(pool), async (engine) => {
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
       return appliedMigrationNames;
     });
@@ -79,15 +79,15 @@ export async function applyMigrations(name: SubgraphName, databaseUrl: string): 
  * agree): `prisma migrate diff --from-migrations --to-schema`. Replays the migrations on an
  * in-memory PGlite as the shadow database, so no server is needed.
  */
-export async function diffMigrationsToSchema(name: SubgraphName): Promise<string> {
+export async function diffMigrationsToSchema(name: SubgraphName, schema?: SchemaFile): Promise<string> {
   // Dev-only dependencies, loaded on demand so production images need not ship them.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PrismaPGlite } = await import('pglite-prisma-adapter');
-  const schema = await readSchemaFile(name);
+  schema ??= await readSchemaFile(name);
   const migrationsList = await readMigrationList(name);
   const pglite = new PGlite();
   try {
-    return await withEngine(name, new PrismaPGlite(pglite), async (engine) => {
+    return await withEngine(schema, new PrismaPGlite(pglite), async (engine) => {
       const { stdout } = await engine.diff({
         // With no migration yet there is nothing to replay: diff from an empty database.
         from: migrationsList.migrationDirectories.length ? { tag: 'migrations', ...migrationsList } : { tag: 'empty' },

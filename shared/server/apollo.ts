@@ -3,11 +3,8 @@ import type http from 'node:http';
 import type { ApolloServerOptionsWithSchema, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { ServiceConfig } from '../config';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
@@ -24,9 +21,8 @@ export function sharedApolloOptions<TContext extends BaseContext>(
   const plugins: ApolloServerPlugin<TContext>[] = [
     // On shutdown, stop accepting connections and let in-flight requests finish.
     ApolloServerPluginDrainHttpServer({ httpServer }),
-    config.production
-      ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-      : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+    // Development: Apollo Sandbox at the GraphQL URL. Production: no landing page at all.
+    config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
   ];
   // Subgraphs would otherwise build an ftv1 trace for every request the gateway marks; we do not
   // report to Apollo Studio, so that is CPU spent for nothing.

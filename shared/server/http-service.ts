@@ -2,6 +2,8 @@
 // errors for requests that never reach GraphQL (too large, malformed).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ApolloServer, BaseContext } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { ErrorCode } from '../errors';
 import type { Logger } from '../logger';
@@ -56,10 +58,23 @@ export function createHttpService({ logger, metrics, bodyLimitBytes, checkReady 
 }
 
 /**
+ * Serves an Apollo Server at /graphql (after any `middleware`, such as CORS), with JSON errors
+ * for requests that never reach GraphQL.
+ */
+export function mountGraphQL<TContext extends BaseContext>(
+  service: HttpService,
+  apollo: ApolloServer<TContext>,
+  { context, middleware = [], logger }: { context: () => Promise<TContext>; middleware?: express.RequestHandler[]; logger: Logger },
+): void {
+  service.app.use('/graphql', ...middleware, expressMiddleware(apollo, { context }));
+  service.app.use(jsonErrorHandler(logger));
+}
+
+/**
  * Registered after the GraphQL route: turns body-parser failures into GraphQL-shaped errors
  * instead of Express's HTML error page.
  */
-export function jsonErrorHandler(logger: Logger): express.ErrorRequestHandler {
+function jsonErrorHandler(logger: Logger): express.ErrorRequestHandler {
   return (error: { type?: string; status?: number }, _req, res, _next) => {
     if (error.type === 'entity.too.large') {
       res.status(413).json(requestError('Request body is too large.', 'PAYLOAD_TOO_LARGE'));

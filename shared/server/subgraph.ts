@@ -1,7 +1,6 @@
 // Builds a subgraph's server without listening, so tests and the entry point share it.
 import { readFileSync } from 'node:fs';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, type DocumentNode } from 'graphql';
@@ -11,7 +10,7 @@ import type { Metrics } from '../metrics';
 import { subgraphSchemaPath } from '../paths';
 import type { SubgraphName } from '../services';
 import { sharedApolloOptions } from './apollo';
-import { createHttpService, jsonErrorHandler, type HttpService } from './http-service';
+import { createHttpService, mountGraphQL, type HttpService } from './http-service';
 
 /** The subgraph's SDL file: the contract, also read by composition. */
 export function loadTypeDefs(name: SubgraphName): DocumentNode {
@@ -45,7 +44,6 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     ...sharedApolloOptions<TContext>(config, logger, service.httpServer, { isSubgraph: true }),
   });
   await apollo.start();
-  service.app.use('/graphql', expressMiddleware(apollo, { context: async () => createContext() }));
-  service.app.use(jsonErrorHandler(logger));
+  mountGraphQL(service, apollo, { context: async () => createContext(), logger });
   return { ...service, apollo, stop: () => apollo.stop() };
 }

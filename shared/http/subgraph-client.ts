@@ -1,0 +1,59 @@
+// Service-to-service GraphQL over HTTP. A service asks another for entities through the same
+// `_entities` field the gateway uses, so no extra API is exposed just for internal callers.
+import { GraphQLError } from 'graphql';
+import { serviceUnavailable } from '../errors';
+import type { Logger } from '../logger';
+
+export interface SubgraphClientOptions {
+  /** Name of the service called, for error messages and logs. */
+  service: string;
+  url: string;
+  logger: Logger;
+  timeoutMs?: number;
+}
+
+interface GraphQLResponseBody<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+export class SubgraphClient {
+  constructor(private readonly options: SubgraphClientOptions) {}
+
+  /** Runs an operation; network failures, timeouts and GraphQL errors become SERVICE_UNAVAILABLE. */
+  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const { service, url, logger, timeoutMs = 5_000 } = this.options;
+    let body: GraphQLResponseBody<T>;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      body = (await response.json()) as GraphQLResponseBody<T>;
+    } catch (error) {
+      logger.warn({ err: error, service, url }, 'service call failed');
+      throw serviceUnavailable(service, error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'unreachable');
+    }
+    if (body.errors?.length || !body.data) {
+      logger.warn({ service, errors: body.errors }, 'service answered with errors');
+      throw serviceUnavailable(service, body.errors?.[0]?.message ?? 'empty response');
+    }
+    return body.data;
+  }
+
+  /**
+   * Fetches entities of one type by id through `_entities`, in one request. Returns one entry
+   * per id, in order, null where the service has no such entity.
+   */
+  async entities<T>(typename: string, ids: readonly string[], selection: string): Promise<(T | null)[]> {
+    if (!ids.length) return [];
+    if (!/^[A-Za-z_]\w*$/.test(typename)) throw new GraphQLError(`invalid type name ${typename}`);
+    const data = await this.request<{ _entities: (T | null)[] }>(
+      `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`,
+      { representations: ids.map((id) => ({ __typename: typename, id })) },
+    );
+    return data._entities;
+  }
+}
