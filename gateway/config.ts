@@ -1,0 +1,29 @@
+import { EnvReader, readServiceConfig, type ServiceConfig } from '../shared/config';
+import { DEFAULT_PORTS, SUBGRAPHS, subgraphUrlVar } from '../shared/services';
+
+export interface GatewayConfig extends ServiceConfig {
+  /** Subgraph URLs that replace the routing URLs of the composed supergraph, by subgraph name. */
+  subgraphUrls: Record<string, string>;
+  /** Origins allowed to call the gateway from a browser. */
+  corsOrigins: (string | RegExp)[];
+  /** How long one subgraph fetch may take. */
+  subgraphTimeoutMs: number;
+}
+
+// Apollo's hosted Sandbox and local frontends, in development only.
+const DEVELOPMENT_ORIGINS = ['https://studio.apollographql.com', /^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/];
+
+export function readGatewayConfig(env: EnvReader): GatewayConfig {
+  const subgraphUrls: Record<string, string> = {};
+  for (const name of SUBGRAPHS) {
+    const url = env.string(subgraphUrlVar(name), '');
+    if (url) subgraphUrls[name] = url;
+  }
+  const configuredOrigins = env.list('CORS_ORIGINS', []);
+  return {
+    ...readServiceConfig(env, DEFAULT_PORTS.gateway),
+    subgraphUrls,
+    corsOrigins: configuredOrigins.length ? configuredOrigins : env.production ? [] : DEVELOPMENT_ORIGINS,
+    subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100 }),
+  };
+}
