@@ -1,7 +1,8 @@
 // Helpers for DataLoader batch functions. DataLoader requires exactly one result per key, in
 // the order of the keys; these put rows from one `WHERE key IN (...)` query into that shape.
 import DataLoader from 'dataloader';
-import { isId } from './validation';
+import { notFound } from './errors';
+import { isId, requireId } from './validation';
 
 /** One row (or null) per key. */
 export function byKey<K, V>(keys: readonly K[], rows: readonly V[], keyOf: (row: V) => K): (V | null)[] {
@@ -33,4 +34,14 @@ export function idLoader<V extends { id: string }>(
     const rows = valid.length ? await fetch([...new Set(valid)]) : [];
     return byKey(ids, rows, (row) => row.id);
   }, { maxBatchSize: 1000 });
+}
+
+/**
+ * The entity a root `x(id: ID!)` query asks for: BAD_USER_INPUT for a malformed id, NOT_FOUND
+ * for an unknown one. (Entity references resolve unknown ids to null instead.)
+ */
+export async function loadRequired<V>(loader: DataLoader<string, V | null>, type: string, id: string): Promise<V> {
+  const row = await loader.load(requireId(id));
+  if (!row) throw notFound(type, id);
+  return row;
 }

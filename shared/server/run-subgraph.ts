@@ -4,8 +4,10 @@ import { applyMigrations } from '../db/migrations';
 import { createLogger, type Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import type { SubgraphName } from '../services';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { BaseContext } from '@apollo/server';
 import { runService, type RunningService } from './run';
-import type { SubgraphServer } from './subgraph';
+import { createSubgraphServer, type SubgraphServer } from './subgraph';
 
 /** What the shared start-up needs of a subgraph's Prisma client. */
 export interface SubgraphDb {
@@ -32,6 +34,41 @@ export interface SubgraphRuntime<Db extends SubgraphDb, Config extends SubgraphC
 /** Readiness of a subgraph: its database answers. */
 export async function checkDatabase(db: SubgraphDb): Promise<void> {
   await db.$executeRawUnsafe('SELECT 1');
+}
+
+export interface SubgraphDefinition<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext> {
+  name: SubgraphName;
+  readConfig(env: EnvReader): Config;
+  createDb(config: NoInfer<Config>): Db;
+  resolvers: GraphQLResolverMap<TContext>;
+  /**
+   * Called once per process with what lives as long as it (database, clients of other services)
+   * and returns the per-request context factory: DataLoaders live exactly as long as one request.
+   */
+  contextFactory(deps: SubgraphDeps<Db, Config>): () => TContext;
+}
+
+/** A subgraph's runtime from its definition: every subgraph's server is built the same way. */
+export function defineSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext>(
+  definition: SubgraphDefinition<Db, Config, TContext>,
+): SubgraphRuntime<Db, Config> {
+  const { name, readConfig, createDb, resolvers, contextFactory } = definition;
+  return {
+    name,
+    readConfig,
+    createDb,
+    createServer: (deps) =>
+      createSubgraphServer({
+        name,
+        resolvers,
+        createContext: contextFactory(deps),
+        config: deps.config,
+        logger: deps.logger,
+        metrics: deps.metrics,
+        // Only the database: a subgraph whose peers are down still serves what it owns.
+        checkReady: () => checkDatabase(deps.db),
+      }),
+  };
 }
 
 export interface RunningSubgraph<Db> extends RunningService {

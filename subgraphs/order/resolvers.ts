@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { conflict, notFound } from '../../shared/errors';
 import { DateTime } from '../../shared/graphql/scalars';
+import { loadRequired } from '../../shared/loaders';
 import { MAX_PAGE_SIZE, readPage, toConnection, type Connection, type PageArgs } from '../../shared/pagination';
 import { requireId, requireInt } from '../../shared/validation';
 import type { Order, OrderItem, OrderStatus, Prisma } from '../../prisma/order/generated/client';
@@ -38,11 +39,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
   Query: {
-    async order(_: unknown, { id }: { id: string }, { loaders }: Context) {
-      const order = await loaders.order.load(requireId(id));
-      if (!order) throw notFound('Order', id);
-      return order;
-    },
+    order: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.order, 'Order', id),
     async orders(_: unknown, args: PageArgs & { filter?: OrderFilter | null }, { db }: Context): Promise<OrderConnection> {
       const page = readPage(args);
       const where = orderWhere(args.filter);

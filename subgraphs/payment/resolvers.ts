@@ -2,6 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Payment, PaymentMethod, PaymentStatus } from '../../prisma/payment/generated/client';
 import { conflict, notFound } from '../../shared/errors';
 import { DateTime } from '../../shared/graphql/scalars';
+import { loadRequired } from '../../shared/loaders';
 import { isId, requireId } from '../../shared/validation';
 import type { Context } from './context';
 import type { Db } from './db';
@@ -36,11 +37,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
   Query: {
-    async payment(_: unknown, { id }: { id: string }, { loaders }: Context) {
-      const payment = await loaders.payment.load(requireId(id));
-      if (!payment) throw notFound('Payment', id);
-      return payment;
-    },
+    payment: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.payment, 'Payment', id),
   },
 
   Mutation: {

@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { badUserInput, conflict, ErrorCode, notFound } from '../../shared/errors';
 import { isForeignKeyViolation, isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
 import { DateTime } from '../../shared/graphql/scalars';
+import { loadRequired } from '../../shared/loaders';
 import { requireMoney, type Money } from '../../shared/money';
 import { readPage, toConnection, type Connection, type PageArgs } from '../../shared/pagination';
 import { definedFields, requireId, requireInt, requireText } from '../../shared/validation';
@@ -121,11 +122,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
   Query: {
-    async product(_: unknown, { id }: { id: string }, { loaders }: Context) {
-      const product = await loaders.product.load(requireId(id));
-      if (!product) throw notFound('Product', id);
-      return product;
-    },
+    product: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.product, 'Product', id),
     async productBySku(_: unknown, { sku }: { sku: string }, { db }: Context) {
       const normalized = requireSku(sku);
       const product = await db.product.findUnique({ where: { sku: normalized } });
@@ -148,11 +145,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       return { ...toConnection(rows, page), where };
     },
     categories: (_: unknown, __: unknown, { db }: Context) => db.category.findMany({ orderBy: { name: 'asc' } }),
-    async category(_: unknown, { id }: { id: string }, { loaders }: Context) {
-      const category = await loaders.category.load(requireId(id));
-      if (!category) throw notFound('Category', id);
-      return category;
-    },
+    category: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.category, 'Category', id),
   },
 
   ProductConnection: {

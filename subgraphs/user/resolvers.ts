@@ -2,6 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { badUserInput, conflict, notFound } from '../../shared/errors';
 import { isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
 import { DateTime } from '../../shared/graphql/scalars';
+import { loadRequired } from '../../shared/loaders';
 import { readPage, toConnection, type PageArgs } from '../../shared/pagination';
 import { definedFields, requireEmail, requireId, requireText } from '../../shared/validation';
 import type { Role, User } from '../../prisma/user/generated/client';
@@ -35,11 +36,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
   Query: {
-    async user(_: unknown, { id }: { id: string }, { loaders }: Context) {
-      const user = await loaders.user.load(requireId(id));
-      if (!user) throw notFound('User', id);
-      return user;
-    },
+    user: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.user, 'User', id),
     async users(_: unknown, args: PageArgs, { db }: Context) {
       const page = readPage(args);
       const rows = await db.user.findMany({

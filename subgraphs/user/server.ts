@@ -1,26 +1,14 @@
-import { readSubgraphConfig, type SubgraphConfig } from '../../shared/config';
-import { checkDatabase, type SubgraphDeps, type SubgraphRuntime } from '../../shared/server/run-subgraph';
-import { createSubgraphServer } from '../../shared/server/subgraph';
+import { readSubgraphConfig } from '../../shared/config';
+import { defineSubgraph } from '../../shared/server/run-subgraph';
 import { createContext } from './context';
-import { createDb, type Db } from './db';
+import { createDb } from './db';
 import { resolvers } from './resolvers';
 
-export function createUserServer({ db, config, logger, metrics }: SubgraphDeps<Db, SubgraphConfig>) {
-  return createSubgraphServer({
-    name: 'user',
-    resolvers,
-    createContext: () => createContext(db, logger),
-    config,
-    logger,
-    metrics,
-    checkReady: () => checkDatabase(db),
-  });
-}
-
 /** Everything needed to start this subgraph: used by index.ts and by the tests. */
-export const userSubgraph: SubgraphRuntime<Db, SubgraphConfig> = {
+export const userSubgraph = defineSubgraph({
   name: 'user',
   readConfig: (env) => readSubgraphConfig(env, 'user'),
   createDb,
-  createServer: createUserServer,
-};
+  resolvers,
+  contextFactory: ({ db, logger }) => () => createContext(db, logger),
+});
