@@ -1,0 +1,345 @@
+// The demo data set, generated in memory before anything touches a database. Everything comes
+// from one seeded faker and a fixed reference date, so every run produces the same rows, ids
+// included: examples and benchmarks can name them.
+import type { Faker } from '@faker-js/faker' with { 'resolution-mode': 'import' };
+import type { Role, User } from '../user/generated/client';
+import type { Category, Product } from '../product/generated/client';
+import type { Order, OrderItem, OrderStatus } from '../order/generated/client';
+import type { Payment, PaymentMethod, PaymentStatus } from '../payment/generated/client';
+import { CATEGORIES } from './catalog';
+import { uuid7 } from './uuid7';
+
+export const SEED = 20_240_611;
+
+/**
+ * "Now" for the data set: orders span the year before it. Fixed rather than the clock's today,
+ * so that ids (stamped from createdAt) are the same on every machine and every day.
+ */
+export const REFERENCE_DATE = new Date('2026-11-01T00:00:00.000Z');
+
+export const SIZES = { users: 60, products: 300, orders: 500 } as const;
+export const CURRENCY = 'USD';
+
+/** Accounts the README documents, so a reader can try the API as a known admin and customer. */
+export const DOCUMENTED_ACCOUNTS = {
+  admin: { email: 'admin@shop.example', name: 'Ada Admin', role: 'ADMIN' },
+  customer: { email: 'customer@shop.example', name: 'Casey Customer', role: 'CUSTOMER' },
+} as const satisfies Record<string, { email: string; name: string; role: Role }>;
+
+export interface ShopData {
+  users: User[];
+  categories: Category[];
+  products: Product[];
+  orders: Order[];
+  orderItems: OrderItem[];
+  payments: Payment[];
+}
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The documented customer's orders: one in every stage of the lifecycle, recent first. */
+const CUSTOMER_ORDERS: readonly [ageHours: number, status: OrderStatus][] = [
+  [2, 'PENDING'],
+  [20, 'CONFIRMED'],
+  [60, 'PAID'],
+  [150, 'SHIPPED'],
+  [30 * 24, 'DELIVERED'],
+  [75 * 24, 'CANCELLED'],
+  [140 * 24, 'PAYMENT_FAILED'],
+  [220 * 24, 'DELIVERED'],
+];
+const ADMIN_ORDERS: readonly [ageHours: number, status: OrderStatus][] = [
+  [6 * 24, 'SHIPPED'],
+  [180 * 24, 'DELIVERED'],
+];
+
+type Weighted<T> = { value: T; weight: number }[];
+
+function weighted<T>(...table: [value: T, weight: number][]): Weighted<T> {
+  return table.map(([value, weight]) => ({ value, weight }));
+}
+
+/** Young orders are still moving through the lifecycle; old ones have mostly arrived. */
+function statusWeightsForAge(ageMs: number): Weighted<OrderStatus> {
+  if (ageMs < 2 * DAY) {
+    return weighted(['PENDING', 25], ['CONFIRMED', 25], ['PAID', 25], ['PAYMENT_FAILED', 8], ['FAILED', 5], ['CANCELLED', 12]);
+  }
+  if (ageMs < 10 * DAY) {
+    return weighted(['PAID', 15], ['SHIPPED', 55], ['DELIVERED', 10], ['CANCELLED', 10], ['PAYMENT_FAILED', 6], ['FAILED', 4]);
+  }
+  return weighted(['DELIVERED', 80], ['CANCELLED', 10], ['PAYMENT_FAILED', 5], ['FAILED', 3], ['SHIPPED', 2]);
+}
+
+const METHOD_WEIGHTS = weighted<PaymentMethod>(['CARD', 70], ['PAYPAL', 20], ['BANK_TRANSFER', 10]);
+const ITEM_COUNT_WEIGHTS = weighted([1, 30], [2, 30], [3, 20], [4, 12], [5, 8]);
+const QUANTITY_WEIGHTS = weighted([1, 75], [2, 18], [3, 7]);
+
+class Generator {
+  constructor(
+    readonly faker: Faker,
+    readonly now: Date,
+  ) {}
+
+  id(createdAt: Date): string {
+    return uuid7(createdAt, (length) => Uint8Array.from({ length }, () => this.faker.number.int(255)));
+  }
+
+  pick<T>(table: Weighted<T>): T {
+    return this.faker.helpers.weightedArrayElement(table);
+  }
+
+  chance(probability: number): boolean {
+    return this.faker.datatype.boolean({ probability });
+  }
+
+  /** An instant in [from, to], to the millisecond. */
+  between(from: number, to: number): Date {
+    return new Date(this.faker.number.int({ min: Math.round(from), max: Math.round(to) }));
+  }
+
+  ago(ms: number): number {
+    return this.now.getTime() - ms;
+  }
+
+  /** An instant `min..max` ms after `date`, but never after "now". */
+  after(date: Date, min: number, max: number): Date {
+    return new Date(Math.min(this.now.getTime(), date.getTime() + this.faker.number.int({ min, max })));
+  }
+
+  /** Usually untouched since creation, sometimes edited later. */
+  updatedAt(createdAt: Date, probability: number): Date {
+    return this.chance(probability) ? this.between(createdAt.getTime(), this.now.getTime()) : createdAt;
+  }
+}
+
+function generateUsers(g: Generator): User[] {
+  const { admin, customer } = DOCUMENTED_ACCOUNTS;
+  // The oldest accounts, so they also come first in every list (lists are ordered by id).
+  const documented = [
+    { ...admin, createdAt: new Date(g.ago(600 * DAY)) },
+    { ...customer, createdAt: new Date(g.ago(590 * DAY)) },
+  ];
+  const emails = new Set<string>(documented.map((account) => account.email));
+  const others = Array.from({ length: SIZES.users - documented.length }, () => {
+    const firstName = g.faker.person.firstName();
+    const lastName = g.faker.person.lastName();
+    let email = g.faker.internet.exampleEmail({ firstName, lastName }).toLowerCase();
+    while (emails.has(email)) email = g.faker.internet.exampleEmail({ firstName, lastName }).toLowerCase();
+    emails.add(email);
+    return { email, name: `${firstName} ${lastName}`, role: 'CUSTOMER' as Role, createdAt: g.between(g.ago(540 * DAY), g.ago(20 * DAY)) };
+  }).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+
+  return [...documented, ...others].map((user) => ({
+    id: g.id(user.createdAt),
+    ...user,
+    updatedAt: g.updatedAt(user.createdAt, 0.3),
+  }));
+}
+
+function generateCategories(g: Generator): Category[] {
+  return CATEGORIES.map((spec, index) => {
+    const createdAt = new Date(g.ago(600 * DAY) + index * MINUTE);
+    return { id: g.id(createdAt), name: spec.name, createdAt };
+  });
+}
+
+/** Products per category, by share, adding up to exactly `total`. */
+function categoryCounts(total: number): number[] {
+  const counts = CATEGORIES.map((spec) => Math.floor(spec.share * total));
+  const missing = total - counts.reduce((sum, count) => sum + count, 0);
+  counts[0] = (counts[0] ?? 0) + missing;
+  return counts;
+}
+
+const MIN_PRICE_DOLLARS = 1;
+const MAX_PRICE_DOLLARS = 1998;
+
+/** Around the typical price (-30% to +40%), in whole dollars ending in .99. */
+function price(g: Generator, typicalDollars: number): number {
+  const dollars = Math.round(typicalDollars * Math.exp(g.faker.number.float({ min: -0.35, max: 0.35 })));
+  return Math.min(MAX_PRICE_DOLLARS, Math.max(MIN_PRICE_DOLLARS, dollars)) * 100 + 99;
+}
+
+function generateProducts(g: Generator, categories: Category[]): Product[] {
+  const counts = categoryCounts(SIZES.products);
+  const drafts = CATEGORIES.flatMap((spec, index) => {
+    const count = counts[index] ?? 0;
+    const combinations = spec.adjectives.flatMap((adjective) =>
+      spec.nouns.map(([noun, typicalDollars]) => ({ name: `${adjective} ${noun}`, typicalDollars })),
+    );
+    if (combinations.length < count) throw new Error(`catalog: ${spec.name} has too few product names`);
+    const category = categories[index];
+    if (!category) throw new Error(`catalog: no category row for ${spec.name}`);
+    return g.faker.helpers.shuffle(combinations).slice(0, count).map((product) => ({ spec, category, ...product }));
+  });
+
+  // The catalogue existed before the first order of the year, so every order can contain any product.
+  const createdAts = drafts.map(() => g.between(g.ago(590 * DAY), g.ago(370 * DAY))).sort((a, b) => a.getTime() - b.getTime());
+  const sequence = new Map<string, number>();
+  return g.faker.helpers.shuffle(drafts).map(({ spec, category, name, typicalDollars }, index) => {
+    const createdAt = createdAts[index] ?? g.now;
+    const number = (sequence.get(spec.skuPrefix) ?? 0) + 1;
+    sequence.set(spec.skuPrefix, number);
+    const [first, second] = g.faker.helpers.arrayElements(spec.features, 2);
+    const closing = g.faker.helpers.arrayElement([
+      'Ships within two business days.',
+      'Free returns within 30 days.',
+      `Rated ${g.faker.number.float({ min: 3.8, max: 5, fractionDigits: 1 })} out of 5 by our customers.`,
+      'Gift wrapping available.',
+    ]);
+    return {
+      id: g.id(createdAt),
+      sku: `${spec.skuPrefix}-${String(number).padStart(6, '0')}`,
+      name,
+      description: `The ${name} comes with ${first} and ${second}. ${closing}`,
+      priceAmount: price(g, typicalDollars),
+      priceCurrency: CURRENCY,
+      categoryId: category.id,
+      stock: g.chance(0.08) ? 0 : g.faker.number.int({ min: 1, max: 500 }),
+      createdAt,
+      updatedAt: g.updatedAt(createdAt, 0.4),
+    };
+  });
+}
+
+interface OrderPlan {
+  createdAt: Date;
+  userId: string;
+  status?: OrderStatus;
+}
+
+function planOrders(g: Generator, users: User[]): OrderPlan[] {
+  const [admin, customer, ...others] = users;
+  const earliest = others[0];
+  if (!admin || !customer || !earliest) throw new Error('seed: the documented accounts come first');
+  const fixed = (user: User, plans: typeof CUSTOMER_ORDERS) =>
+    plans.map(([ageHours, status]) => ({
+      createdAt: g.between(g.ago(ageHours * HOUR + 30 * MINUTE), g.ago(ageHours * HOUR)),
+      userId: user.id,
+      status,
+    }));
+  // Some customers buy far more than others.
+  const buyers = others.map((user) => ({ value: user, weight: g.faker.number.float({ min: 0.2, max: 3 }) }));
+  const randomCount = SIZES.orders - CUSTOMER_ORDERS.length - ADMIN_ORDERS.length;
+  const random = Array.from({ length: randomCount }, () => {
+    // A growing shop: more orders in recent weeks than a year ago, so some are still in flight.
+    const age = 2 * HOUR + (365 * DAY - 2 * HOUR) * g.faker.number.float({ min: 0, max: 1 }) ** 1.5;
+    const createdAt = new Date(g.ago(Math.round(age)));
+    // Only people who had signed up by then can have ordered.
+    const eligible = buyers.filter(({ value }) => value.createdAt < createdAt);
+    const user = eligible.length ? g.pick(eligible) : earliest;
+    return { createdAt, userId: user.id };
+  });
+  return [...fixed(customer, CUSTOMER_ORDERS), ...fixed(admin, ADMIN_ORDERS), ...random].sort(
+    (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
+  );
+}
+
+/**
+ * When the order last changed and the payments it went through, following the lifecycle:
+ * PENDING -> CONFIRMED (stock reserved) -> PAID or PAYMENT_FAILED -> SHIPPED -> DELIVERED,
+ * with FAILED (could not be confirmed) and CANCELLED (refunded when it had been paid) on the side.
+ */
+function lifecycle(g: Generator, order: Order): { updatedAt: Date; payments: Omit<Payment, 'id'>[] } {
+  const payments: Omit<Payment, 'id'>[] = [];
+  const method = g.pick(METHOD_WEIGHTS);
+  const payment = (status: PaymentStatus, createdAt: Date, updatedAt: Date) => {
+    payments.push({ orderId: order.id, amount: order.totalAmount, currency: order.currency, status, method, createdAt, updatedAt });
+    return updatedAt;
+  };
+  const settled = (createdAt: Date) =>
+    method === 'BANK_TRANSFER' ? g.after(createdAt, HOUR, 2 * DAY) : g.after(createdAt, 2 * SECOND, 30 * SECOND);
+  const confirmed = g.after(order.createdAt, SECOND, 10 * SECOND);
+  const attempt = () => g.after(confirmed, MINUTE, 30 * MINUTE);
+
+  /** A successful payment's start and settlement, sometimes after a declined first attempt. */
+  const capture = () => {
+    let start = attempt();
+    if (g.chance(0.08)) {
+      const declined = payment('FAILED', start, g.after(start, 2 * SECOND, 20 * SECOND));
+      start = g.after(declined, MINUTE, 2 * HOUR);
+    }
+    return { start, paid: settled(start) };
+  };
+
+  switch (order.status) {
+    case 'PENDING':
+      return { updatedAt: order.createdAt, payments };
+    case 'FAILED':
+      return { updatedAt: confirmed, payments };
+    case 'CONFIRMED':
+      if (g.chance(0.5)) {
+        const start = attempt();
+        payment('PENDING', start, start);
+      }
+      return { updatedAt: confirmed, payments };
+    case 'PAYMENT_FAILED': {
+      const start = attempt();
+      return { updatedAt: payment('FAILED', start, g.after(start, 2 * SECOND, 20 * SECOND)), payments };
+    }
+    case 'PAID':
+    case 'SHIPPED':
+    case 'DELIVERED': {
+      const { start, paid } = capture();
+      payment('CAPTURED', start, paid);
+      if (order.status === 'PAID') return { updatedAt: paid, payments };
+      const shipped = g.after(paid, 4 * HOUR, 3 * DAY);
+      if (order.status === 'SHIPPED') return { updatedAt: shipped, payments };
+      return { updatedAt: g.after(shipped, DAY, 6 * DAY), payments };
+    }
+    case 'CANCELLED': {
+      if (!g.chance(0.4)) return { updatedAt: g.after(order.createdAt, 5 * MINUTE, 2 * DAY), payments };
+      const { start, paid } = capture();
+      return { updatedAt: payment('REFUNDED', start, g.after(paid, HOUR, 5 * DAY)), payments };
+    }
+  }
+}
+
+function generateOrders(g: Generator, users: User[], products: Product[]) {
+  const orders: Order[] = [];
+  const orderItems: OrderItem[] = [];
+  const payments: Payment[] = [];
+  for (const plan of planOrders(g, users)) {
+    const id = g.id(plan.createdAt);
+    const lines = g.faker.helpers.arrayElements(products, g.pick(ITEM_COUNT_WEIGHTS)).map((product) => ({
+      id: g.id(plan.createdAt),
+      orderId: id,
+      productId: product.id,
+      productName: product.name,
+      quantity: g.pick(QUANTITY_WEIGHTS),
+      unitPriceAmount: product.priceAmount,
+    }));
+    const order: Order = {
+      id,
+      userId: plan.userId,
+      status: plan.status ?? g.pick(statusWeightsForAge(g.now.getTime() - plan.createdAt.getTime())),
+      totalAmount: lines.reduce((sum, line) => sum + line.quantity * line.unitPriceAmount, 0),
+      currency: CURRENCY,
+      createdAt: plan.createdAt,
+      updatedAt: plan.createdAt,
+    };
+    const { updatedAt, payments: history } = lifecycle(g, order);
+    orders.push({ ...order, updatedAt });
+    orderItems.push(...lines);
+    payments.push(...history.map((payment) => ({ id: g.id(payment.createdAt), ...payment })));
+  }
+  return { orders, orderItems, payments };
+}
+
+/** The whole data set. Same options, same rows, byte for byte. */
+export async function generateShopData({ seed = SEED, referenceDate = REFERENCE_DATE } = {}): Promise<ShopData> {
+  // faker is published as an ES module only, which this CommonJS project loads with import().
+  // The English-only entry loads in a fraction of the time of the all-locales one. Its instance
+  // is shared, but reseeding it here and generating synchronously below keeps runs independent.
+  const { faker } = await import('@faker-js/faker/locale/en');
+  faker.seed(seed);
+  faker.setDefaultRefDate(referenceDate);
+  const g = new Generator(faker, referenceDate);
+  const users = generateUsers(g);
+  const categories = generateCategories(g);
+  const products = generateProducts(g, categories);
+  return { users, categories, products, ...generateOrders(g, users, products) };
+}
