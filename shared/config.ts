@@ -1,5 +1,6 @@
 // Typed environment getters. Every service parses its whole configuration once at start-up;
 // anything missing or malformed is reported together, and the process exits non-zero.
+import type { EventBusConfig } from './events/bus';
 import { DEFAULT_PORTS, databaseUrlVar, subgraphUrlVar, type SubgraphName } from './services';
 
 export class ConfigError extends Error {
@@ -110,6 +111,14 @@ export interface SubgraphConfig extends ServiceConfig {
   databaseUrl: string;
   /** Connections this process may hold open to its database. */
   databasePoolSize: number;
+  events: EventBusConfig;
+}
+
+/** Redis for the event bus; every key starts with EVENTS_PREFIX. */
+export function readEventBusConfig(env: EnvReader): EventBusConfig {
+  const prefix = env.string('EVENTS_PREFIX', 'shop:');
+  if (!/^[\w.:-]{1,64}$/.test(prefix)) env.problems.push('EVENTS_PREFIX must be 1-64 characters of letters, digits, . : _ -');
+  return { redisUrl: env.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']), prefix };
 }
 
 /** The configuration every subgraph shares; services add their own fields on top. */
@@ -118,6 +127,7 @@ export function readSubgraphConfig(env: EnvReader, name: SubgraphName): Subgraph
     ...readServiceConfig(env, DEFAULT_PORTS[name]),
     databaseUrl: env.url(databaseUrlVar(name), defaultDatabaseUrl(name), ['postgresql:', 'postgres:']),
     databasePoolSize: env.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+    events: readEventBusConfig(env),
   };
 }
 

@@ -1,5 +1,7 @@
-// Drops this run's databases that a test file left behind when it died before its clean-up.
+// Drops this run's databases that a test file left behind when it died before its clean-up, and
+// this run's Redis keys.
 import { testDatabasePrefix, withAdmin } from './support/databases';
+import { deleteKeys, testRunPrefix } from './support/events';
 
 export default async function globalTeardown(): Promise<void> {
   const prefix = testDatabasePrefix();
@@ -9,4 +11,5 @@ export default async function globalTeardown(): Promise<void> {
     ]);
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   });
+  await deleteKeys(testRunPrefix());
 }

@@ -7,7 +7,7 @@ import type { Category, Product } from '../product/generated/client';
 import type { Order, OrderItem, OrderStatus } from '../order/generated/client';
 import type { Payment, PaymentMethod, PaymentStatus } from '../payment/generated/client';
 import { CATEGORIES } from './catalog';
-import { uuid7 } from './uuid7';
+import { uuid7 } from '../../shared/uuid7';
 
 export const SEED = 20_240_611;
 

@@ -1,6 +1,7 @@
 // The start-up sequence every subgraph shares: config, migrations, database, server, listen.
 import { EnvReader, type SubgraphConfig } from '../config';
 import { applyMigrations } from '../db/migrations';
+import { EventBus, type Worker } from '../events/bus';
 import { createLogger, type Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import type { SubgraphName } from '../services';
@@ -21,6 +22,7 @@ export interface SubgraphDeps<Db, Config> {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  bus: EventBus;
 }
 
 export interface SubgraphRuntime<Db extends SubgraphDb, Config extends SubgraphConfig> {
@@ -29,6 +31,8 @@ export interface SubgraphRuntime<Db extends SubgraphDb, Config extends SubgraphC
   createDb(config: Config): Db;
   // any: the context type is the subgraph's own business; here a server is only started and stopped.
   createServer(deps: SubgraphDeps<Db, Config>): Promise<SubgraphServer<any>>;
+  /** What runs beside the server: outbox relay, event consumers. */
+  createWorkers?(deps: SubgraphDeps<Db, Config>): Worker[];
 }
 
 /** Readiness of a subgraph: its database answers. */
@@ -46,17 +50,20 @@ export interface SubgraphDefinition<Db extends SubgraphDb, Config extends Subgra
    * and returns the per-request context factory: DataLoaders live exactly as long as one request.
    */
   contextFactory(deps: SubgraphDeps<Db, Config>): () => TContext;
+  /** What runs beside the server: outbox relay, event consumers. */
+  workers?(deps: SubgraphDeps<Db, Config>): Worker[];
 }
 
 /** A subgraph's runtime from its definition: every subgraph's server is built the same way. */
 export function defineSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext>(
   definition: SubgraphDefinition<Db, Config, TContext>,
 ): SubgraphRuntime<Db, Config> {
-  const { name, readConfig, createDb, resolvers, contextFactory } = definition;
+  const { name, readConfig, createDb, resolvers, contextFactory, workers } = definition;
   return {
     name,
     readConfig,
     createDb,
+    ...(workers && { createWorkers: workers }),
     createServer: (deps) =>
       createSubgraphServer({
         name,
@@ -97,14 +104,21 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
   const metrics = createMetrics(runtime.name);
   const db = runtime.createDb(config);
   db.$on('query', () => metrics.dbStatements.inc());
-  const server = await runtime.createServer({ db, config, logger, metrics });
+  const bus = new EventBus(config.events, runtime.name, logger);
+  const deps = { db, config, logger, metrics, bus };
+  const server = await runtime.createServer(deps);
+  const workers = runtime.createWorkers?.(deps) ?? [];
+  for (const worker of workers) await worker.start();
   const port = await server.listen(config.port, config.host);
   return {
     port,
     logger,
     db,
     close: async () => {
+      // Workers first: an event being handled finishes while the database is still there.
+      await Promise.all(workers.map((worker) => worker.stop()));
       await server.stop();
+      await bus.close();
       await db.$disconnect();
     },
   };

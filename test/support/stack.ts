@@ -4,6 +4,7 @@
 import { startServiceProcess, type ServiceProcess } from '../../shared/process/service-process';
 import { databaseUrlVar, subgraphUrlVar, SUBGRAPHS, type SubgraphName } from '../../shared/services';
 import type { TestDatabases } from './databases';
+import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from './events';
 
 export interface Stack {
   /** The first gateway's /graphql URL. */
@@ -18,6 +19,8 @@ const BASE_ENV = {
   HOST: '127.0.0.1',
   PORT: '0',
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+  REDIS_URL: TEST_REDIS_URL,
+  EVENTS_PREFIX: TEST_EVENTS_PREFIX,
 };
 
 export async function startStack(databases: TestDatabases, { gatewayCount = 1 } = {}): Promise<Stack> {

@@ -3,6 +3,7 @@
 import { EnvReader, type SubgraphConfig } from '../../shared/config';
 import { startSubgraph, type SubgraphDb, type SubgraphRuntime } from '../../shared/server/run-subgraph';
 import { databaseUrlVar } from '../../shared/services';
+import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from './events';
 
 export interface TestSubgraph<Db> {
   url: string;
@@ -22,6 +23,8 @@ export async function startTestSubgraph<Db extends SubgraphDb, Config extends Su
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      REDIS_URL: TEST_REDIS_URL,
+      EVENTS_PREFIX: TEST_EVENTS_PREFIX,
       [databaseUrlVar(runtime.name)]: databaseUrl,
       ...env,
     }),

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
+
 /** Returns `length` random bytes; the seed passes its seeded faker here so ids are reproducible. */
-export type RandomBytes = (length: number) => Uint8Array;
+export type RandomBytesSource = (length: number) => Uint8Array;
 
 const MAX_TIMESTAMP = 2 ** 48 - 1;
 
@@ -9,13 +11,13 @@ const MAX_TIMESTAMP = 2 ** 48 - 1;
  * stamps them with each record's own createdAt instead, so that ordering by id (which every
  * list does) is ordering by creation time, as it is for records the services create.
  */
-export function uuid7(date: Date, randomBytes: RandomBytes): string {
+export function uuid7(date: Date, random: RandomBytesSource): string {
   const millis = date.getTime();
   if (!Number.isInteger(millis) || millis < 0 || millis > MAX_TIMESTAMP) {
     throw new RangeError(`uuid7 needs a date between 1970 and 10889, got ${String(date)}`);
   }
   const bytes = new Uint8Array(16);
-  bytes.set(randomBytes(10), 6);
+  bytes.set(random(10), 6);
   let rest = millis;
   for (let i = 5; i >= 0; i -= 1) {
     bytes[i] = rest % 256;
@@ -30,4 +32,9 @@ export function uuid7(date: Date, randomBytes: RandomBytes): string {
 /** The instant a UUIDv7 was stamped with. */
 export function uuid7Date(id: string): Date {
   return new Date(parseInt(id.replace(/-/g, '').slice(0, 12), 16));
+}
+
+/** A fresh UUIDv7 for now: time-ordered, so ids sort by creation. */
+export function newUuid7(): string {
+  return uuid7(new Date(), randomBytes);
 }
