@@ -1,4 +1,5 @@
-import { EnvReader, readServiceConfig, type ServiceConfig } from '../shared/config';
+import { EnvReader, readEventBusConfig, readServiceConfig, type ServiceConfig } from '../shared/config';
+import type { EventBusConfig } from '../shared/events/bus';
 import { DEFAULT_PORTS, SUBGRAPHS, subgraphUrlVar } from '../shared/services';
 
 export interface GatewayConfig extends ServiceConfig {
@@ -8,6 +9,10 @@ export interface GatewayConfig extends ServiceConfig {
   corsOrigins: (string | RegExp)[];
   /** How long one subgraph fetch may take. */
   subgraphTimeoutMs: number;
+  /** Redis, where the gateway follows order status changes for subscriptions. */
+  events: EventBusConfig;
+  /** graphql-ws ping interval: keeps idle sockets open through proxies and detects dead peers. */
+  keepAliveMs: number;
 }
 
 // Apollo's hosted Sandbox and local frontends, in development only.
@@ -25,5 +30,7 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     subgraphUrls,
     corsOrigins: configuredOrigins.length ? configuredOrigins : env.production ? [] : DEVELOPMENT_ORIGINS,
     subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100 }),
+    events: readEventBusConfig(env),
+    keepAliveMs: env.int('WS_KEEPALIVE_MS', 12_000, { min: 100 }),
   };
 }

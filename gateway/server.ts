@@ -4,14 +4,18 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import cors from 'cors';
+import { Counter, Gauge } from 'prom-client';
+import { EventBus } from '../shared/events/bus';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { sharedApolloOptions } from '../shared/server/apollo';
 import { createHttpService, mountGraphQL, type HttpService } from '../shared/server/http-service';
 import { SUPERGRAPH_SDL } from './compose';
 import type { GatewayConfig } from './config';
+import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server';
 
 export interface GatewayServer extends HttpService {
+  subscriptions: SubscriptionServer;
   stop(): Promise<void>;
 }
 
@@ -40,12 +44,51 @@ export async function createGatewayServer(
       if (!gateway.schema) throw new Error('supergraph not loaded');
     },
   });
-  const apollo = new ApolloServer({ gateway, ...sharedApolloOptions(config, logger, service.httpServer, { isSubgraph: false }) });
+  const bus = new EventBus(config.events, 'gateway', logger);
+  const shared = sharedApolloOptions(config, logger, service.httpServer, { isSubgraph: false });
+  let subscriptions: SubscriptionServer | undefined;
+  const apollo = new ApolloServer({
+    gateway,
+    ...shared,
+    plugins: [
+      ...(shared.plugins ?? []),
+      // On shutdown, WebSockets close with 1001 Going Away before HTTP finishes draining.
+      { serverWillStart: async () => ({ drainServer: async () => subscriptions?.dispose() }) },
+    ],
+  });
   await apollo.start();
+  subscriptions = createSubscriptionServer({
+    httpServer: service.httpServer,
+    apollo,
+    schema: () => gateway.schema,
+    bus,
+    logger,
+    metrics: subscriptionMetrics(metrics),
+    production: config.production,
+    keepAliveMs: config.keepAliveMs,
+  });
+  await subscriptions.start();
   mountGraphQL(service, apollo, {
     context: async () => ({}),
     middleware: [cors({ origin: config.corsOrigins })],
     logger,
   });
-  return { ...service, stop: () => apollo.stop() };
+  return {
+    ...service,
+    subscriptions,
+    stop: async () => {
+      await apollo.stop();
+      await bus.close();
+    },
+  };
+}
+
+function subscriptionMetrics({ registry }: Metrics) {
+  const resolutions = new Counter({
+    name: 'subscription_resolutions_total',
+    help: 'Order status changes resolved through the supergraph for subscribers (once per group of identical subscriptions).',
+    registers: [registry],
+  });
+  const active = new Gauge({ name: 'subscriptions_active', help: 'Open subscriptions on this gateway.', registers: [registry] });
+  return { onResolution: () => resolutions.inc(), onSubscriberCount: (count: number) => active.set(count) };
 }

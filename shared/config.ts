@@ -118,7 +118,11 @@ export interface SubgraphConfig extends ServiceConfig {
 export function readEventBusConfig(env: EnvReader): EventBusConfig {
   const prefix = env.string('EVENTS_PREFIX', 'shop:');
   if (!/^[\w.:-]{1,64}$/.test(prefix)) env.problems.push('EVENTS_PREFIX must be 1-64 characters of letters, digits, . : _ -');
-  return { redisUrl: env.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']), prefix };
+  return {
+    redisUrl: env.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    prefix,
+    relay: env.oneOf('OUTBOX_RELAY', ['on', 'off'], 'on') === 'on',
+  };
 }
 
 /** The configuration every subgraph shares; services add their own fields on top. */

@@ -13,6 +13,11 @@ export interface EventBusConfig {
   redisUrl: string;
   /** Prefix of every Redis key, so deployments and test runs sharing a Redis stay apart. */
   prefix: string;
+  /**
+   * Whether this instance relays its outbox (OUTBOX_RELAY=off: it only writes events, and another
+   * instance, or its next start, publishes them).
+   */
+  relay: boolean;
 }
 
 /** Something a service runs beside its HTTP server, started after it and stopped before it. */
@@ -37,13 +42,15 @@ export class EventBus {
 
   /** A new connection of its own (blocking reads need one each). */
   connection(purpose: string): Redis {
-    const redis = createRedis(this.config.redisUrl, `${this.service}:${purpose}`, this.logger);
+    // Named after the prefix too, so an operator (or a test) can tell deployments' connections apart.
+    const redis = createRedis(this.config.redisUrl, `${this.prefix}${this.service}:${purpose}`, this.logger);
     this.connections.push(redis);
     return redis;
   }
 
   /** Publishes this service's outbox (database at `databaseUrl`) to its streams. */
   relay(databaseUrl: string): Worker {
+    if (!this.config.relay) return { start: async () => {}, stop: async () => {} };
     this.publisher ??= this.connection('publisher');
     return new OutboxRelay({ databaseUrl, redis: this.publisher, prefix: this.prefix, logger: this.logger });
   }

@@ -1,0 +1,116 @@
+// A subscription to order status changes, rewritten once (at subscribe time) into the query that
+// resolves one change through the supergraph:
+//
+//   subscription Watch($id: ID) { orderStatusChanged(orderId: $id) { to order { total { amount } } } }
+//     becomes
+//   query Watch($__changeId: ID!) { orderStatusChanged: orderStatusChange(id: $__changeId) { to order { total { amount } } } }
+//
+// The selection, aliases, fragments and directives are kept as the client wrote them, so the
+// gateway's own query planner fetches every field from whichever subgraph owns it, and the result
+// has exactly the shape the client asked for.
+import {
+  GraphQLError,
+  Kind,
+  getArgumentValues,
+  print,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+
+export const SUBSCRIPTION_FIELD = 'orderStatusChanged';
+const EVENT_QUERY_FIELD = 'orderStatusChange';
+export const CHANGE_ID_VARIABLE = '__changeId';
+
+export interface EventQuery {
+  /** The query resolving one change; its only extra variable is $__changeId. */
+  query: string;
+  operationName: string | undefined;
+  /** The client's variables that the query still uses. */
+  variables: Record<string, unknown>;
+  /** Which order the subscriber watches; null for every order it may see. */
+  orderId: string | null;
+}
+
+export function toEventQuery(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): EventQuery {
+  const [root, ...others] = operation.selectionSet.selections;
+  if (!root || others.length || root.kind !== Kind.FIELD || root.name.value !== SUBSCRIPTION_FIELD) {
+    throw new GraphQLError(`A subscription selects exactly one field, ${SUBSCRIPTION_FIELD}.`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  const fieldDefinition = schema.getSubscriptionType()?.getFields()[SUBSCRIPTION_FIELD];
+  if (!fieldDefinition) throw new GraphQLError('This supergraph has no order status subscription.');
+  const { orderId } = getArgumentValues(fieldDefinition, root, variables) as { orderId?: string | null };
+
+  const eventField: FieldNode = {
+    ...root,
+    alias: { kind: Kind.NAME, value: root.alias?.value ?? SUBSCRIPTION_FIELD },
+    name: { kind: Kind.NAME, value: EVENT_QUERY_FIELD },
+    arguments: [
+      {
+        kind: Kind.ARGUMENT,
+        name: { kind: Kind.NAME, value: 'id' },
+        value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: CHANGE_ID_VARIABLE } },
+      },
+    ],
+  };
+  const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
+  const used = usedNames({ kind: Kind.DOCUMENT, definitions: [{ ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: [eventField] } }, ...fragments] });
+  const query: OperationDefinitionNode = {
+    ...operation,
+    operation: 'query' as OperationDefinitionNode['operation'],
+    variableDefinitions: [
+      ...(operation.variableDefinitions ?? []).filter((definition) => used.variables.has(definition.variable.name.value)),
+      {
+        kind: Kind.VARIABLE_DEFINITION,
+        variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: CHANGE_ID_VARIABLE } },
+        type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+      },
+    ],
+    selectionSet: { kind: Kind.SELECTION_SET, selections: [eventField] },
+  };
+  const keptFragments = fragments.filter((fragment) => used.fragments.has(fragment.name.value));
+  return {
+    query: print({ kind: Kind.DOCUMENT, definitions: [query, ...keptFragments] }),
+    operationName: operation.name?.value,
+    variables: Object.fromEntries(Object.entries(variables).filter(([name]) => used.variables.has(name))),
+    orderId: orderId ?? null,
+  };
+}
+
+/** Variables and fragments the operation actually reaches (fragments through fragments too). */
+function usedNames(document: DocumentNode): { variables: Set<string>; fragments: Set<string> } {
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const variables = new Set<string>();
+  const reached = new Set<string>();
+  const walk = (node: OperationDefinitionNode['selectionSet'] | FragmentDefinitionNode) => {
+    visit(node, {
+      // Definitions declare variables; only uses count.
+      VariableDefinition: () => false,
+      Variable: (variable) => {
+        variables.add(variable.name.value);
+      },
+      FragmentSpread: (spread) => {
+        const name = spread.name.value;
+        const fragment = fragments.get(name);
+        if (reached.has(name) || !fragment) return;
+        reached.add(name);
+        walk(fragment);
+      },
+    });
+  };
+  walk(operation.selectionSet);
+  return { variables, fragments: reached };
+}

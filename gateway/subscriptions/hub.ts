@@ -1,0 +1,129 @@
+// Delivers order status changes to subscribers. Subscribers with the same operation, variables
+// and visibility form a group, and a change is resolved through the supergraph once per group,
+// however many subscribers the group has: 1,000 clients watching one order cost one query per
+// change, not 1,000. Changes of one order are delivered in order; a change is delivered once even
+// if the event bus delivers it twice.
+import type { ExecutionResult } from 'graphql';
+import type { EventEnvelope } from '../../shared/events/contracts';
+import type { Logger } from '../../shared/logger';
+import { Channel } from './channel';
+import type { EventQuery } from './event-query';
+
+export type StatusChangeEvent = EventEnvelope<'OrderStatusChanged'>;
+
+/** Who is subscribing, as far as deciding which changes they may see. */
+export interface Viewer {
+  /** Subscribers sharing a key see the same data (e.g. "admin", "user:<id>", "public"). */
+  visibilityKey: string;
+  /** Whether this viewer may see changes of this order. */
+  canSee(event: StatusChangeEvent): boolean;
+}
+
+/** Resolves one change for a group: runs the group's query through the gateway. */
+export type ResolveChange = (query: EventQuery, changeId: string, viewer: Viewer) => Promise<ExecutionResult>;
+
+interface Group {
+  key: string;
+  query: EventQuery;
+  viewer: Viewer;
+  /** Subscribers by the order they watch; "*" for all orders. */
+  byOrder: Map<string, Set<Channel<ExecutionResult>>>;
+  size: number;
+}
+
+export interface HubMetrics {
+  onResolution(): void;
+  onSubscriberCount(count: number): void;
+}
+
+const ALL_ORDERS = '*';
+const REMEMBERED_EVENTS = 10_000;
+
+export class SubscriptionHub {
+  private readonly groups = new Map<string, Group>();
+  private readonly seen = new Set<string>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private subscribers = 0;
+
+  constructor(
+    private readonly resolve: ResolveChange,
+    private readonly logger: Logger,
+    private readonly metrics: HubMetrics,
+  ) {}
+
+  get subscriberCount(): number {
+    return this.subscribers;
+  }
+
+  subscribe(query: EventQuery, viewer: Viewer): AsyncIterableIterator<ExecutionResult> {
+    const key = `${viewer.visibilityKey}\n${query.query}\n${JSON.stringify(query.variables)}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { key, query, viewer, byOrder: new Map(), size: 0 };
+      this.groups.set(key, group);
+    }
+    const slot = query.orderId ?? ALL_ORDERS;
+    const members = group.byOrder.get(slot) ?? new Set();
+    group.byOrder.set(slot, members);
+    const joined = group;
+    const channel = new Channel<ExecutionResult>(() => {
+      members.delete(channel);
+      if (!members.size) joined.byOrder.delete(slot);
+      joined.size -= 1;
+      if (!joined.size) this.groups.delete(joined.key);
+      this.setSubscribers(this.subscribers - 1);
+    });
+    members.add(channel);
+    group.size += 1;
+    this.setSubscribers(this.subscribers + 1);
+    return channel;
+  }
+
+  /** Called for every status change read from the event stream. */
+  publish(event: StatusChangeEvent): void {
+    if (this.seen.has(event.id)) return;
+    this.remember(event.id);
+    const { orderId } = event.payload;
+    // Chained per order: a later change of the same order is delivered after an earlier one,
+    // while changes of different orders resolve in parallel.
+    const previous = this.chains.get(orderId) ?? Promise.resolve();
+    const next = previous.then(() => this.deliver(event));
+    this.chains.set(orderId, next);
+    void next.finally(() => {
+      if (this.chains.get(orderId) === next) this.chains.delete(orderId);
+    });
+  }
+
+  private async deliver(event: StatusChangeEvent): Promise<void> {
+    const { orderId, changeId } = event.payload;
+    await Promise.all(
+      [...this.groups.values()].map(async (group) => {
+        const audience = [...(group.byOrder.get(orderId) ?? []), ...(group.byOrder.get(ALL_ORDERS) ?? [])];
+        if (!audience.length || !group.viewer.canSee(event)) return;
+        let result: ExecutionResult;
+        try {
+          this.metrics.onResolution();
+          result = await this.resolve(group.query, changeId, group.viewer);
+        } catch (error) {
+          this.logger.error({ err: error, changeId }, 'could not resolve an order status change');
+          result = { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] as never };
+        }
+        for (const channel of audience) channel.push(result);
+      }),
+    );
+  }
+
+  private remember(id: string): void {
+    this.seen.add(id);
+    if (this.seen.size > REMEMBERED_EVENTS) {
+      // Sets iterate in insertion order: the first is the oldest.
+      const oldest = this.seen.values().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+  }
+
+  private setSubscribers(count: number): void {
+    this.subscribers = count;
+    this.metrics.onSubscriberCount(count);
+  }
+}
