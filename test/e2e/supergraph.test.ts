@@ -1,7 +1,7 @@
 // The composed supergraph end to end: four subgraph processes and a gateway process, talking HTTP,
 // on this file's own seeded databases.
 import { startServiceProcess } from '../../shared/process/service-process';
-import { subgraphUrlVar, SUBGRAPHS } from '../../shared/services';
+import { SUBGRAPHS } from '../../shared/services';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok } from '../support/graphql';
 import { seedDatabases } from '../support/seed';
@@ -155,15 +155,7 @@ describe('supergraph', () => {
   });
 
   it('should turn off introspection, suggestions and the landing page in production', async () => {
-    const production = await startServiceProcess('gateway', {
-      env: {
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        ...Object.fromEntries(SUBGRAPHS.map((name) => [subgraphUrlVar(name), stack.subgraphs[name].url])),
-      },
-    });
+    const production = await stack.start('gateway', { NODE_ENV: 'production' });
     try {
       const introspection = await graphql(production.url, `{ __schema { queryType { name } } }`);
       expect(errorCodes(introspection)).toEqual(['GRAPHQL_VALIDATION_FAILED']);

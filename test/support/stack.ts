@@ -1,6 +1,7 @@
 // The whole supergraph as real processes on free ports: four subgraphs on this test file's own
-// databases, and one or more gateways in front of them. Everything started is stopped by stop(),
-// also when start-up fails half-way.
+// databases, and one or more gateways in front of them, all on one Redis under this file's prefix.
+// Everything started, here or later through start(), is stopped by stop(), also when start-up
+// fails half-way.
 import { startServiceProcess, type ServiceProcess } from '../../shared/process/service-process';
 import { databaseUrlVar, subgraphUrlVar, SUBGRAPHS, type SubgraphName } from '../../shared/services';
 import type { TestDatabases } from './databases';
@@ -10,47 +11,70 @@ export interface Stack {
   /** The first gateway's /graphql URL. */
   gatewayUrl: string;
   gateways: ServiceProcess[];
+  /** The first instance of each subgraph. */
   subgraphs: Record<SubgraphName, ServiceProcess>;
+  /** Every order subgraph instance (see `orderInstances`). */
+  orderInstances: ServiceProcess[];
+  /** Starts one more process of the stack (stopped with it). */
+  start(name: SubgraphName | 'gateway', env?: Record<string, string>): Promise<ServiceProcess>;
+  /** The environment a subgraph of this stack runs with. */
+  subgraphEnv(name: SubgraphName): Record<string, string>;
   stop(): Promise<void>;
 }
 
-const BASE_ENV = {
-  NODE_ENV: 'test',
-  HOST: '127.0.0.1',
-  PORT: '0',
-  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-  REDIS_URL: TEST_REDIS_URL,
-  EVENTS_PREFIX: TEST_EVENTS_PREFIX,
-};
+export interface StackOptions {
+  gatewayCount?: number;
+  /** Order subgraph instances; gateway i sends its order fetches to instance i modulo this. */
+  orderInstances?: number;
+  /** Extra environment for every process (e.g. WS_KEEPALIVE_MS for the gateways). */
+  env?: Record<string, string>;
+}
 
-export async function startStack(databases: TestDatabases, { gatewayCount = 1 } = {}): Promise<Stack> {
-  const started: ServiceProcess[] = [];
-  const stopAll = async () => {
-    await Promise.all(started.splice(0).map((process) => process.stop()));
+export async function startStack(databases: TestDatabases, options: StackOptions = {}): Promise<Stack> {
+  const { gatewayCount = 1, orderInstances = 1, env: extraEnv = {} } = options;
+  const baseEnv = {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    REDIS_URL: TEST_REDIS_URL,
+    EVENTS_PREFIX: TEST_EVENTS_PREFIX,
+    ...extraEnv,
   };
+  const started: ServiceProcess[] = [];
   const subgraphs = {} as Record<SubgraphName, ServiceProcess>;
+  const orders: ServiceProcess[] = [];
   const peers = () =>
     Object.fromEntries(Object.entries(subgraphs).map(([name, process]) => [subgraphUrlVar(name as SubgraphName), process.url]));
-  const start = async (name: string, env: Record<string, string>) => {
-    const process = await startServiceProcess(name, { env: { ...BASE_ENV, ...env } });
+  const subgraphEnv = (name: SubgraphName) => ({ [databaseUrlVar(name)]: databases[name], ...peers() });
+  const start = async (name: SubgraphName | 'gateway', env: Record<string, string> = {}) => {
+    const defaults = name === 'gateway' ? peers() : subgraphEnv(name);
+    const process = await startServiceProcess(name, { env: { ...baseEnv, ...defaults, ...env } });
     started.push(process);
     return process;
   };
   const startSubgraph = async (name: SubgraphName) => {
-    subgraphs[name] = await start(name, { [databaseUrlVar(name)]: databases[name], ...peers() });
+    subgraphs[name] = await start(name);
+  };
+  const stop = async () => {
+    await Promise.all(started.splice(0).map((process) => process.stop()));
   };
 
   try {
     // Order calls user and product, payment calls order: start each after the ones it calls.
     await Promise.all([startSubgraph('user'), startSubgraph('product')]);
     await startSubgraph('order');
+    orders.push(subgraphs.order);
+    for (let i = 1; i < orderInstances; i += 1) orders.push(await start('order'));
     await startSubgraph('payment');
-    const gateways = await Promise.all(Array.from({ length: gatewayCount }, () => start('gateway', peers())));
+    const gateways = await Promise.all(
+      Array.from({ length: gatewayCount }, (_, i) => start('gateway', { [subgraphUrlVar('order')]: orders[i % orders.length]!.url })),
+    );
     const [first] = gateways;
     if (!first || SUBGRAPHS.some((name) => !subgraphs[name])) throw new Error('stack incomplete');
-    return { gatewayUrl: first.url, gateways, subgraphs, stop: stopAll };
+    return { gatewayUrl: first.url, gateways, subgraphs, orderInstances: orders, start, subgraphEnv, stop };
   } catch (error) {
-    await stopAll();
+    await stop();
     throw error;
   }
 }

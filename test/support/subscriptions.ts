@@ -1,0 +1,102 @@
+// A graphql-ws client for tests, as Apollo Client's GraphQLWsLink or Sandbox would connect.
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export function wsUrl(httpUrl: string): string {
+  return httpUrl.replace(/^http/, 'ws');
+}
+
+// any: tests read arbitrary shapes out of results; the assertions check them.
+export interface Result {
+  data?: Record<string, any> | null;
+  errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestSubscription {
+  /** Every result received so far, in order. */
+  readonly results: Result[];
+  /** Waits until `count` results match `predicate` (all results by default); returns those. */
+  waitFor(count: number, predicate?: (result: Result) => boolean, timeoutMs?: number): Promise<Result[]>;
+  /** Resolves with the error or completion that ended the subscription. */
+  readonly ended: Promise<{ error?: unknown }>;
+  /** Completes the subscription, keeping the socket; resolves once the gateway has processed it. */
+  complete(): Promise<void>;
+  /** Completes the subscription and closes the socket. */
+  close(): Promise<void>;
+}
+
+export function connect(httpUrl: string, connectionParams: Record<string, unknown> = {}): Client {
+  return createClient({ url: wsUrl(httpUrl), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+}
+
+/**
+ * Subscribes and resolves once the gateway has registered the subscription: a query sent after it
+ * on the same socket has been answered, and the server handles one socket's messages in order.
+ */
+export async function subscribe(
+  httpUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  client = connect(httpUrl),
+): Promise<TestSubscription> {
+  const results: Result[] = [];
+  const waiters = new Set<() => void>();
+  let end: (outcome: { error?: unknown }) => void = () => {};
+  const ended = new Promise<{ error?: unknown }>((resolve) => {
+    end = resolve;
+  });
+  const unsubscribe = client.subscribe(
+    { query, variables },
+    {
+      next: (result) => {
+        results.push(result as Result);
+        for (const wake of waiters) wake();
+      },
+      error: (error) => end({ error }),
+      complete: () => end({}),
+    },
+  );
+  await barrier(client);
+
+  return {
+    results,
+    ended,
+    waitFor: (count, predicate = () => true, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const matching = results.filter(predicate);
+          if (matching.length < count) return false;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(matching);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`expected ${count} matching results within ${timeoutMs} ms, got ${results.filter(predicate).length}: ${JSON.stringify(results).slice(0, 2000)}`));
+        }, timeoutMs);
+        if (!check()) waiters.add(check);
+        void ended.then(() => {
+          if (waiters.has(check) && !check()) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            reject(new Error(`subscription ended before ${count} matching results: ${JSON.stringify(results).slice(0, 2000)}`));
+          }
+        });
+      }),
+    complete: async () => {
+      unsubscribe();
+      await barrier(client);
+    },
+    close: async () => {
+      unsubscribe();
+      await client.dispose();
+    },
+  };
+}
+
+function barrier(client: Client): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve });
+  });
+}
