@@ -2,6 +2,7 @@ import { readSubgraphConfig } from '../../shared/config';
 import { defineSubgraph } from '../../shared/server/run-subgraph';
 import { createContext } from './context';
 import { createDb } from './db';
+import { orderEventHandlers } from './order-events';
 import { resolvers } from './resolvers';
 
 /** Everything needed to start this subgraph: used by index.ts and by the tests. */
@@ -11,4 +12,9 @@ export const productSubgraph = defineSubgraph({
   createDb,
   resolvers,
   contextFactory: ({ db, logger }) => () => createContext(db, logger),
+  workers: ({ bus, config, db, logger }) => [
+    // Publishes the stock events this service's transactions write to its outbox.
+    bus.relay(config.databaseUrl),
+    bus.consumer(['order'], orderEventHandlers(db, logger)),
+  ],
 });
