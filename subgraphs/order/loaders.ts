@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { Prisma, type Order, type OrderItem, type OrderStatus } from '../../prisma/order/generated/client';
+import { Prisma, type Order, type OrderItem, type OrderStatus, type OrderStatusChange } from '../../prisma/order/generated/client';
 import { groupByKey, idLoader } from '../../shared/loaders';
 import { isId } from '../../shared/validation';
 import type { Db } from './db';
@@ -23,6 +23,21 @@ export function createLoaders(db: Db) {
     { maxBatchSize: 1000 },
   );
 
+  const statusChange = idLoader((ids) => db.orderStatusChange.findMany({ where: { id: { in: ids } } }));
+
+  // Oldest first by version, not by id: two changes stamped in the same millisecond get UUIDv7s
+  // in no particular order, while versions count an order's changes exactly.
+  const statusHistory = new DataLoader<string, OrderStatusChange[]>(
+    async (orderIds) => {
+      const rows = await db.orderStatusChange.findMany({
+        where: { orderId: { in: [...orderIds] } },
+        orderBy: [{ orderId: 'asc' }, { version: 'asc' }],
+      });
+      return groupByKey(orderIds, rows, (row) => row.orderId);
+    },
+    { maxBatchSize: 1000 },
+  );
+
   const userOrders = new DataLoader<UserOrdersKey, Order[], string>(
     async (keys) => {
       const orders = await newestOrdersPerUser(db, keys);
@@ -33,7 +48,7 @@ export function createLoaders(db: Db) {
     { cacheKeyFn: ({ userId, status, first }) => `${userId}|${status ?? ''}|${first}`, maxBatchSize: 1000 },
   );
 
-  return { order, items, userOrders };
+  return { order, items, statusChange, statusHistory, userOrders };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

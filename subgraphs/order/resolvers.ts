@@ -1,13 +1,17 @@
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { conflict, notFound } from '../../shared/errors';
+import { GraphQLError } from 'graphql';
+import { badUserInput, notFound } from '../../shared/errors';
+import { enqueueEvent } from '../../shared/events/outbox';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
 import { MAX_PAGE_SIZE, readPage, toConnection, type Connection, type PageArgs } from '../../shared/pagination';
-import { requireId, requireInt } from '../../shared/validation';
-import type { Order, OrderItem, OrderStatus, Prisma } from '../../prisma/order/generated/client';
+import { requireId, requireInt, requireText } from '../../shared/validation';
+import type { Order, OrderItem, OrderStatus, OrderStatusChange, Prisma } from '../../prisma/order/generated/client';
 import type { Context } from './context';
 import { priceOrder, requireOrderItems, type OrderItemInput } from './placement';
-import { ORDER_TRANSITIONS, canTransition, isFinal } from './status';
+import { INITIAL_STATUS, triggerInto } from './status';
+import { changeStatus, withLockedOrder } from './transitions';
 
 interface OrderFilter {
   status?: OrderStatus | null;
@@ -27,12 +31,31 @@ function orderWhere(filter: OrderFilter | null | undefined): Prisma.OrderWhereIn
   };
 }
 
-function requireTransition(from: OrderStatus, to: OrderStatus): void {
-  if (canTransition(from, to)) return;
-  const message = isFinal(from)
-    ? `The order is ${from}, which is final; it cannot become ${to}.`
-    : `An order cannot go from ${from} to ${to}; from ${from} it can become ${ORDER_TRANSITIONS[from].join(', ')}.`;
-  throw conflict(message, { from, to });
+export const MAX_REASON_LENGTH = 500;
+
+/** A cancellation reason: optional, and a blank one is no reason. */
+function optionalReason(reason: string | null | undefined): string | null {
+  if (!reason?.trim()) return null;
+  return requireText(reason, 'reason', { max: MAX_REASON_LENGTH });
+}
+
+/** The statuses `updateOrderStatus` may set; the others say who sets them instead. */
+function requireAdminStatus(status: OrderStatus): void {
+  const trigger = triggerInto(status);
+  if (trigger === 'admin') return;
+  const why =
+    trigger === 'cancellation'
+      ? 'Use cancelOrder to cancel an order.'
+      : `${status} is set by the order lifecycle (placement, stock reservation, payment), not by hand.`;
+  throw badUserInput(`updateOrderStatus only moves orders to SHIPPED or DELIVERED. ${why}`, 'status');
+}
+
+/** Served by the gateway, which resolves each change it announces through Query.orderStatusChange. */
+function subscriptionsServedByGateway(): never {
+  throw new GraphQLError(
+    'This subgraph does not serve subscriptions: subscribe to orderStatusChanged through the gateway, over graphql-ws.',
+    { extensions: { code: ApolloServerErrorCode.BAD_REQUEST } },
+  );
 }
 
 export const resolvers: GraphQLResolverMap<Context> = {
@@ -40,6 +63,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
 
   Query: {
     order: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.order, 'Order', id),
+    orderStatusChange: (_: unknown, { id }: { id: string }, { loaders }: Context) =>
+      loadRequired(loaders.statusChange, 'OrderStatusChange', id),
     async orders(_: unknown, args: PageArgs & { filter?: OrderFilter | null }, { db }: Context): Promise<OrderConnection> {
       const page = readPage(args);
       const where = orderWhere(args.filter);
@@ -74,42 +99,53 @@ export const resolvers: GraphQLResolverMap<Context> = {
       if (!userExists) throw notFound('User', userId);
       const priced = priceOrder(requested, products);
 
-      // One statement tree in one transaction: the order and all its items, or nothing.
-      const { items: created, ...order } = await db.order.create({
-        data: {
-          userId: buyer,
-          status: 'PENDING',
-          currency: priced.currency,
-          totalAmount: priced.totalAmount,
-          items: { create: priced.items },
-        },
-        include: { items: { orderBy: { id: 'asc' } } },
+      // One transaction: the order, its items, its first status change and both events, or nothing.
+      const { order, items: created, change } = await db.$transaction(async (tx) => {
+        const { items: rows, ...placed } = await tx.order.create({
+          data: {
+            userId: buyer,
+            status: INITIAL_STATUS,
+            currency: priced.currency,
+            totalAmount: priced.totalAmount,
+            items: { create: priced.items },
+          },
+          include: { items: { orderBy: { id: 'asc' } } },
+        });
+        await enqueueEvent(tx, 'OrderCreated', {
+          orderId: placed.id,
+          userId: placed.userId,
+          items: rows.map(({ productId, quantity }) => ({ productId, quantity })),
+        });
+        // Status null: the order has no recorded status until this first change (version 1).
+        const first = await changeStatus(tx, { ...placed, status: null }, INITIAL_STATUS, { trigger: 'placement' });
+        return { ...first, items: rows };
       });
       loaders.items.prime(order.id, created);
+      loaders.statusHistory.prime(order.id, [change]);
       return order;
+    },
+
+    async cancelOrder(_: unknown, { id, reason }: { id: string; reason?: string | null }, { db }: Context) {
+      const orderId = requireId(id);
+      const why = optionalReason(reason);
+      return withLockedOrder(db, orderId, async (tx, order) => {
+        if (!order) throw notFound('Order', id);
+        return (await changeStatus(tx, order, 'CANCELLED', { trigger: 'cancellation', reason: why })).order;
+      });
     },
 
     async updateOrderStatus(_: unknown, { id, status }: { id: string; status: OrderStatus }, { db }: Context) {
       const orderId = requireId(id);
-      const current = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
-      if (!current) throw notFound('Order', id);
-      requireTransition(current.status, status);
-
-      // Guarded by the status just checked: if another request changed it in between, nothing
-      // is updated, rather than applying a transition that was never checked.
-      const [updated] = await db.order.updateManyAndReturn({
-        where: { id: orderId, status: current.status },
-        data: { status },
+      requireAdminStatus(status);
+      return withLockedOrder(db, orderId, async (tx, order) => {
+        if (!order) throw notFound('Order', id);
+        return (await changeStatus(tx, order, status, { trigger: 'admin' })).order;
       });
-      if (updated) return updated;
-
-      const now = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
-      if (!now) throw notFound('Order', id);
-      throw conflict(
-        `The order changed from ${current.status} to ${now.status} while this request tried to make it ${status}; read it again before retrying.`,
-        { from: now.status, to: status },
-      );
     },
+  },
+
+  Subscription: {
+    orderStatusChanged: { subscribe: subscriptionsServedByGateway, resolve: subscriptionsServedByGateway },
   },
 
   Order: {
@@ -119,6 +155,15 @@ export const resolvers: GraphQLResolverMap<Context> = {
     async items({ id, currency }: Order, _: unknown, { loaders }: Context): Promise<PricedItem[]> {
       return (await loaders.items.load(id)).map((item) => ({ ...item, currency }));
     },
+    statusHistory: ({ id }: Order, _: unknown, { loaders }: Context) => loaders.statusHistory.load(id),
+  },
+
+  OrderStatusChange: {
+    __resolveReference: ({ id }: Pick<OrderStatusChange, 'id'>, { loaders }: Context) => loaders.statusChange.load(id),
+    order: ({ orderId }: OrderStatusChange, _: unknown, { loaders }: Context) => loaders.order.load(orderId),
+    from: ({ fromStatus }: OrderStatusChange) => fromStatus,
+    to: ({ toStatus }: OrderStatusChange) => toStatus,
+    at: ({ createdAt }: OrderStatusChange) => createdAt,
   },
 
   OrderItem: {

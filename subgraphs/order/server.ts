@@ -3,6 +3,7 @@ import { createCatalog } from './catalog';
 import { readOrderConfig } from './config';
 import { createContext } from './context';
 import { createDb } from './db';
+import { CONSUMED_STREAMS, createEventHandlers } from './event-handlers';
 import { resolvers } from './resolvers';
 
 /** Everything needed to start this subgraph: used by index.ts and by the tests. */
@@ -16,4 +17,10 @@ export const orderSubgraph = defineSubgraph({
     const catalog = createCatalog(config, logger);
     return () => createContext(db, catalog, logger);
   },
+  workers: ({ bus, config, db, logger }) => [
+    // Publishes OrderCreated and OrderStatusChanged once their transactions commit.
+    bus.relay(config.databaseUrl),
+    // Stock reserved or rejected, payments captured or failed: what moves an order on.
+    bus.consumer(CONSUMED_STREAMS, createEventHandlers(db, logger)),
+  ],
 });

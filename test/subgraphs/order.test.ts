@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
+import { TEST_EVENTS_PREFIX } from '../support/events';
 import { errorCodes, graphql, ok, type GraphQLResponse } from '../support/graphql';
 import { statementCount } from '../support/metrics';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
@@ -9,6 +10,8 @@ import { productSubgraph } from '../../subgraphs/product/server';
 import { userSubgraph } from '../../subgraphs/user/server';
 import type { Db as OrderDb } from '../../subgraphs/order/db';
 import type { SubgraphDb } from '../../shared/server/run-subgraph';
+import type { OrderStatus } from '../../prisma/order/generated/client';
+import { ORDER_TRANSITIONS, triggerInto } from '../../subgraphs/order/status';
 
 let databases: TestDatabases;
 let users: TestSubgraph<SubgraphDb>;
@@ -22,7 +25,10 @@ beforeAll(async () => {
   databases = await createTestDatabases(['user', 'product', 'order']);
   [users, products] = await Promise.all([
     startTestSubgraph(userSubgraph, databases.user),
-    startTestSubgraph(productSubgraph, databases.product),
+    // Only the catalog is wanted here: on events of its own, the product subgraph never reserves
+    // stock for these orders, so no event moves them behind a test's back (the lifecycle is
+    // order-lifecycle.test.ts's subject).
+    startTestSubgraph(productSubgraph, databases.product, { EVENTS_PREFIX: `${TEST_EVENTS_PREFIX}catalog:` }),
   ]);
   started.push(users, products);
   orders = await startOrderSubgraph();
@@ -88,14 +94,16 @@ async function createProduct(overrides: Record<string, unknown> = {}): Promise<s
 }
 
 const ORDER_FIELDS = `
-  id status createdAt updatedAt
+  id status version createdAt updatedAt
+  statusHistory { id from to reason version }
   user { id }
   total { amount currency }
   items { id product { id } productName quantity unitPrice { amount currency } lineTotal { amount currency } }
 `;
 
 const PLACE = `mutation ($userId: ID!, $items: [OrderItemInput!]!) { placeOrder(userId: $userId, items: $items) { ${ORDER_FIELDS} } }`;
-const UPDATE_STATUS = `mutation ($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id status updatedAt } }`;
+const UPDATE_STATUS = `mutation ($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id status version updatedAt } }`;
+const CANCEL = `mutation ($id: ID!, $reason: String) { cancelOrder(id: $id, reason: $reason) { id status version statusHistory { from to reason version } } }`;
 const ORDER = `query ($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`;
 
 type Items = { productId: string; quantity: number }[];
@@ -113,8 +121,21 @@ async function setStatus(id: string, status: string) {
   return (await ok(orders.url, UPDATE_STATUS, { id, status })).updateOrderStatus;
 }
 
+/**
+ * Puts an order in `status` straight in the database, as if the lifecycle's events had moved it
+ * (they are order-lifecycle.test.ts's subject): the tests here are about what the API does next.
+ */
+async function forceStatus(id: string, status: OrderStatus) {
+  await orders.db.order.update({ where: { id }, data: { status, version: { increment: 1 } } });
+}
+
 async function rowCounts() {
-  return { orders: await orders.db.order.count(), items: await orders.db.orderItem.count() };
+  return {
+    orders: await orders.db.order.count(),
+    items: await orders.db.orderItem.count(),
+    changes: await orders.db.orderStatusChange.count(),
+    events: await orders.db.outboxEvent.count(),
+  };
 }
 
 /** Runs `attempt` and checks it wrote no order and no item. */
@@ -138,7 +159,8 @@ describe('placeOrder', () => {
       { productId: spoon, quantity: 1 },
     ]);
 
-    expect(order).toMatchObject({ status: 'PENDING', user: { id: userId }, total: { amount: 4498, currency: 'EUR' } });
+    expect(order).toMatchObject({ status: 'PENDING', version: 1, user: { id: userId }, total: { amount: 4498, currency: 'EUR' } });
+    expect(order.statusHistory).toEqual([{ id: expect.any(String), from: null, to: 'PENDING', reason: null, version: 1 }]);
     expect(new Date(order.createdAt).getTime()).not.toBeNaN();
     expect(order.items).toHaveLength(2);
     expect(order.items).toEqual(
@@ -252,7 +274,7 @@ describe('placeOrder', () => {
     ],
   ];
 
-  it.each(badInputs)('should reject %s with BAD_USER_INPUT naming the field, writing nothing', async (_, build, field) => {
+  it.each(badInputs)('should reject %s with BAD_USER_INPUT naming the field, writing nothing (no event either)', async (_, build, field) => {
     const { userId, items } = await build();
     const response = await expectNothingWritten(() => placeOrder(userId, items));
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
@@ -292,59 +314,138 @@ describe('placeOrder', () => {
 });
 
 describe('updateOrderStatus', () => {
-  async function newOrder() {
-    return placeOrderOk(await createUser(), [{ productId: await createProduct(), quantity: 1 }]);
+  async function newOrder(status?: OrderStatus) {
+    const order = await placeOrderOk(await createUser(), [{ productId: await createProduct(), quantity: 1 }]);
+    if (status) await forceStatus(order.id, status);
+    return order;
   }
 
-  it('should follow the lifecycle from PENDING to DELIVERED, touching updatedAt', async () => {
-    const order = await newOrder();
-    let previous = order.updatedAt;
-    for (const status of ['CONFIRMED', 'PAYMENT_FAILED', 'PAID', 'SHIPPED', 'DELIVERED']) {
-      const updated = await setStatus(order.id, status);
-      expect(updated.status).toBe(status);
-      expect(new Date(updated.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(previous).getTime());
-      previous = updated.updatedAt;
-    }
-    expect((await orders.db.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe('DELIVERED');
+  it('should ship a PAID order, then deliver it, counting versions and touching updatedAt', async () => {
+    const order = await newOrder('PAID');
+    const shipped = await setStatus(order.id, 'SHIPPED');
+    expect(shipped).toMatchObject({ status: 'SHIPPED', version: 3 });
+    expect(new Date(shipped.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(order.updatedAt).getTime());
+    const delivered = await setStatus(order.id, 'DELIVERED');
+    expect(delivered).toMatchObject({ status: 'DELIVERED', version: 4 });
+
+    const history = await orders.db.orderStatusChange.findMany({ where: { orderId: order.id }, orderBy: { version: 'asc' } });
+    expect(history.map(({ fromStatus, toStatus, version }) => [fromStatus, toStatus, version])).toEqual([
+      [null, 'PENDING', 1],
+      ['PAID', 'SHIPPED', 3],
+      ['SHIPPED', 'DELIVERED', 4],
+    ]);
   });
 
-  it.each([
-    [['CANCELLED'], 'PENDING'],
-    [['CONFIRMED'], 'PENDING'],
-    [[], 'SHIPPED'],
-    [[], 'PENDING'],
-    [['CONFIRMED', 'PAID', 'SHIPPED', 'DELIVERED'], 'CANCELLED'],
-    [['FAILED'], 'CONFIRMED'],
-  ])('should reject moving an order through %j then to %s with CONFLICT, changing nothing', async (path, to) => {
-    const order = await newOrder();
-    for (const status of path) await setStatus(order.id, status);
-    const from = path.at(-1) ?? 'PENDING';
+  it.each(['PENDING', 'CONFIRMED', 'FAILED', 'PAID', 'PAYMENT_FAILED'])(
+    'should refuse to set %s, which the lifecycle sets, with BAD_USER_INPUT, changing nothing',
+    async (status) => {
+      const order = await newOrder('CONFIRMED');
+      const before = await rowCounts();
+      const response = await graphql(orders.url, UPDATE_STATUS, { id: order.id, status });
+      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      expect(response.errors?.[0]?.extensions?.field).toBe('status');
+      expect(response.errors?.[0]?.message).toContain('set by the order lifecycle');
+      expect(await rowCounts()).toEqual(before);
+    },
+  );
+
+  it('should point to cancelOrder when asked to set CANCELLED', async () => {
+    const order = await newOrder('PAID');
+    const response = await graphql(orders.url, UPDATE_STATUS, { id: order.id, status: 'CANCELLED' });
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors?.[0]?.message).toContain('cancelOrder');
+    expect((await orders.db.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe('PAID');
+  });
+
+  it.each<[OrderStatus, string]>([
+    ['PENDING', 'SHIPPED'],
+    ['CONFIRMED', 'SHIPPED'],
+    ['PAYMENT_FAILED', 'SHIPPED'],
+    ['PAID', 'DELIVERED'],
+    ['SHIPPED', 'SHIPPED'],
+    ['DELIVERED', 'SHIPPED'],
+    ['FAILED', 'SHIPPED'],
+    ['CANCELLED', 'DELIVERED'],
+  ])('should reject moving a %s order to %s with CONFLICT, changing nothing', async (from, to) => {
+    const order = await newOrder(from);
     const before = await orders.db.order.findUniqueOrThrow({ where: { id: order.id } });
+    const counts = await rowCounts();
 
     const response = await graphql(orders.url, UPDATE_STATUS, { id: order.id, status: to });
 
     expect(errorCodes(response)).toEqual(['CONFLICT']);
     expect(response.errors?.[0]?.extensions).toMatchObject({ from, to });
     expect(await orders.db.order.findUniqueOrThrow({ where: { id: order.id } })).toEqual(before);
+    expect(await rowCounts()).toEqual(counts);
   });
 
-  it('should let exactly one of two concurrent, mutually exclusive transitions win', async () => {
-    const order = await newOrder();
-    const responses = await Promise.all(
-      ['CONFIRMED', 'FAILED'].map((status) => graphql(orders.url, UPDATE_STATUS, { id: order.id, status })),
-    );
+  it('should let exactly one of a concurrent shipment and cancellation win', async () => {
+    const order = await newOrder('PAID');
+    const responses = await Promise.all([
+      graphql(orders.url, UPDATE_STATUS, { id: order.id, status: 'SHIPPED' }),
+      graphql(orders.url, CANCEL, { id: order.id }),
+    ]);
     const winners = responses.filter((response) => !response.errors);
     expect(winners).toHaveLength(1);
     expect(responses.flatMap(errorCodes)).toEqual(['CONFLICT']);
     const stored = await orders.db.order.findUniqueOrThrow({ where: { id: order.id } });
-    expect(stored.status).toBe(winners[0]?.data?.updateOrderStatus.status);
+    const winner = winners[0]?.data?.updateOrderStatus ?? winners[0]?.data?.cancelOrder;
+    expect(stored).toMatchObject({ status: winner.status, version: 3 });
+    expect(await orders.db.orderStatusChange.count({ where: { orderId: order.id } })).toBe(2);
   });
 
   it('should answer NOT_FOUND for an unknown order and BAD_USER_INPUT for a malformed id', async () => {
-    const unknown = await graphql(orders.url, UPDATE_STATUS, { id: UNKNOWN_ID, status: 'CONFIRMED' });
+    const unknown = await graphql(orders.url, UPDATE_STATUS, { id: UNKNOWN_ID, status: 'SHIPPED' });
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    const malformed = await graphql(orders.url, UPDATE_STATUS, { id: 'x', status: 'CONFIRMED' });
+    const malformed = await graphql(orders.url, UPDATE_STATUS, { id: 'x', status: 'SHIPPED' });
     expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('cancelOrder', () => {
+  async function newOrder() {
+    return placeOrderOk(await createUser(), [{ productId: await createProduct(), quantity: 1 }]);
+  }
+
+  it('should cancel with the reason recorded in the history, trimmed', async () => {
+    const order = await newOrder();
+    const { cancelOrder } = await ok(orders.url, CANCEL, { id: order.id, reason: '  Changed my mind  ' });
+    expect(cancelOrder).toMatchObject({ status: 'CANCELLED', version: 2 });
+    expect(cancelOrder.statusHistory.at(-1)).toEqual({ from: 'PENDING', to: 'CANCELLED', reason: 'Changed my mind', version: 2 });
+  });
+
+  it.each([undefined, null, '   '])('should cancel without a reason when given %j', async (reason) => {
+    const order = await newOrder();
+    const { cancelOrder } = await ok(orders.url, CANCEL, { id: order.id, reason });
+    expect(cancelOrder.statusHistory.at(-1)).toMatchObject({ to: 'CANCELLED', reason: null });
+  });
+
+  it('should reject a reason over 500 characters with BAD_USER_INPUT, changing nothing', async () => {
+    const order = await newOrder();
+    const before = await rowCounts();
+    const response = await graphql(orders.url, CANCEL, { id: order.id, reason: 'x'.repeat(501) });
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors?.[0]?.extensions?.field).toBe('reason');
+    expect(await rowCounts()).toEqual(before);
+    await ok(orders.url, CANCEL, { id: order.id, reason: 'x'.repeat(500) });
+  });
+
+  it('should answer NOT_FOUND for an unknown order and BAD_USER_INPUT for a malformed id', async () => {
+    expect(errorCodes(await graphql(orders.url, CANCEL, { id: UNKNOWN_ID }))).toEqual(['NOT_FOUND']);
+    const malformed = await graphql(orders.url, CANCEL, { id: 'nope' });
+    expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
+    expect(malformed.errors?.[0]?.extensions?.field).toBe('id');
+  });
+});
+
+describe('status table', () => {
+  it('should reach each status by one kind of trigger only, so updateOrderStatus can refuse by status alone', () => {
+    for (const [from, targets] of Object.entries(ORDER_TRANSITIONS)) {
+      for (const [to, trigger] of Object.entries(targets)) {
+        expect([from, to, triggerInto(to as OrderStatus)]).toEqual([from, to, trigger]);
+      }
+    }
+    expect(triggerInto('PENDING')).toBe('placement');
   });
 });
 
@@ -382,7 +483,7 @@ describe('queries', () => {
 
   it('should filter by status and user, counting only matching orders', async () => {
     const { userId, ids } = await ordersOf(3);
-    await setStatus(ids[1]!, 'CANCELLED');
+    await ok(orders.url, CANCEL, { id: ids[1] });
     const { orders: cancelled } = await ok(orders.url, LIST, { filter: { userId, status: 'CANCELLED' } });
     expect(cancelled.totalCount).toBe(1);
     expect(cancelled.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([ids[1]]);
@@ -412,8 +513,8 @@ describe('queries', () => {
 
   it("should resolve a user's orders newest first, limited by first and filtered by status", async () => {
     const { userId, ids } = await ordersOf(4);
-    await setStatus(ids[0]!, 'CONFIRMED');
-    await setStatus(ids[2]!, 'CONFIRMED');
+    await forceStatus(ids[0]!, 'CONFIRMED');
+    await forceStatus(ids[2]!, 'CONFIRMED');
     const representations = [{ __typename: 'User', id: userId }, { __typename: 'User', id: UNKNOWN_ID }];
 
     const { _entities: latest } = await ok(orders.url, USER_ORDERS, { r: representations, first: 3 });
@@ -428,6 +529,55 @@ describe('queries', () => {
 
     const tooMany = await graphql(orders.url, USER_ORDERS, { r: representations, first: 101 });
     expect(errorCodes(tooMany)).toContain('BAD_USER_INPUT');
+  });
+
+  const CHANGE = `query ($id: ID!) { orderStatusChange(id: $id) { id orderId order { id status } from to at reason version } }`;
+
+  it('should answer orderStatusChange with the change and its order', async () => {
+    const { ids } = await ordersOf(1);
+    const { cancelOrder } = await ok(orders.url, `mutation ($id: ID!) { cancelOrder(id: $id, reason: "Duplicate") { statusHistory { id at } } }`, {
+      id: ids[0],
+    });
+    const [placed, cancelled] = cancelOrder.statusHistory;
+
+    const { orderStatusChange } = await ok(orders.url, CHANGE, { id: cancelled.id });
+    expect(orderStatusChange).toEqual({
+      id: cancelled.id,
+      orderId: ids[0],
+      order: { id: ids[0], status: 'CANCELLED' },
+      from: 'PENDING',
+      to: 'CANCELLED',
+      at: cancelled.at,
+      reason: 'Duplicate',
+      version: 2,
+    });
+    expect((await ok(orders.url, CHANGE, { id: placed.id })).orderStatusChange).toMatchObject({ from: null, to: 'PENDING', version: 1 });
+  });
+
+  it('should answer orderStatusChange with NOT_FOUND for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
+    const unknown = await graphql(orders.url, CHANGE, { id: UNKNOWN_ID });
+    expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
+    expect(unknown.errors?.[0]?.extensions).toMatchObject({ type: 'OrderStatusChange', id: UNKNOWN_ID });
+    const malformed = await graphql(orders.url, CHANGE, { id: 'nope' });
+    expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
+    expect(malformed.errors?.[0]?.extensions?.field).toBe('id');
+  });
+
+  it('should resolve status change references, and unknown or malformed ones to null', async () => {
+    const { ids } = await ordersOf(1);
+    const [placed] = await orders.db.orderStatusChange.findMany({ where: { orderId: ids[0] } });
+    const { _entities } = await ok(
+      orders.url,
+      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on OrderStatusChange { id to version order { id } } } }`,
+      { r: [placed!.id, UNKNOWN_ID, 'not-a-uuid'].map((id) => ({ __typename: 'OrderStatusChange', id })) },
+    );
+    expect(_entities).toEqual([{ id: placed!.id, to: 'PENDING', version: 1, order: { id: ids[0] } }, null, null]);
+  });
+
+  it('should refuse to run a subscription itself, pointing to the gateway', async () => {
+    const response = await graphql(orders.url, `subscription { orderStatusChanged { id to } }`);
+    expect(errorCodes(response)).toEqual(['BAD_REQUEST']);
+    expect(response.errors?.[0]?.message).toContain('through the gateway');
   });
 
   it('should resolve order references, and unknown or malformed ones to null', async () => {
@@ -445,9 +595,10 @@ describe('batching', () => {
   const DEEP = `query ($r: [_Any!]!) {
     _entities(representations: $r) {
       ... on Order {
-        id total { amount }
+        id version total { amount }
         items { product { id } quantity lineTotal { amount } }
-        user { id orders(first: 3) { id items { id } } }
+        statusHistory { id from to version order { id } }
+        user { id orders(first: 3) { id items { id } statusHistory { id } } }
       }
     }
   }`;
@@ -465,6 +616,12 @@ describe('batching', () => {
         { orderId: id, productId: randomUUID(), productName: 'Saucer', quantity: 2, unitPriceAmount: 100 },
       ]),
     });
+    await orders.db.orderStatusChange.createMany({
+      data: created.flatMap(({ id }) => [
+        { orderId: id, fromStatus: null, toStatus: 'PENDING' as const, version: 1 },
+        { orderId: id, fromStatus: 'PENDING' as const, toStatus: 'CONFIRMED' as const, version: 2 },
+      ]),
+    });
     return created.map(({ id }) => id);
   }
 
@@ -472,15 +629,21 @@ describe('batching', () => {
     const before = await statementCount(orders.url);
     const { _entities } = await ok(orders.url, DEEP, { r: ids.map((id) => ({ __typename: 'Order', id })) });
     expect(_entities).toHaveLength(ids.length);
-    expect(_entities.every((order: { items: unknown[]; user: { orders: unknown[] } }) => order.items.length === 2 && order.user.orders.length > 0)).toBe(true);
+    expect(
+      _entities.every(
+        (order: { items: unknown[]; statusHistory: { version: number }[]; user: { orders: unknown[] } }) =>
+          order.items.length === 2 && order.statusHistory.map((change) => change.version).join() === '1,2' && order.user.orders.length > 0,
+      ),
+    ).toBe(true);
     return (await statementCount(orders.url)) - before;
   }
 
-  it('should resolve 5 or 40 orders with items and their users\' orders in the same number of statements', async () => {
+  it('should resolve 5 or 40 orders with items, histories and their users\' orders in the same number of statements', async () => {
     const few = await statementsFor(await seedOrders(5, 2));
     const many = await statementsFor(await seedOrders(40, 10));
     expect(many).toBe(few);
-    // Orders, their items, each user's ranked order ids, those orders, and their items.
-    expect(few).toBeLessThanOrEqual(5);
+    // Orders; their items and histories; each user's ranked order ids and those orders; their
+    // items and histories. (The histories' `order` is already loaded.)
+    expect(few).toBeLessThanOrEqual(7);
   });
 });
