@@ -2,14 +2,16 @@ import type { Logger } from '../../shared/logger';
 import type { Db } from './db';
 import { createLoaders, type Loaders } from './loaders';
 import type { OrderLookup } from './orders';
+import type { PaymentProcessor } from './processor';
 
 export interface Context {
   db: Db;
   loaders: Loaders;
   logger: Logger;
   orders: OrderLookup;
+  processor: PaymentProcessor;
 }
 
-export function createContext(db: Db, logger: Logger, orders: OrderLookup): Context {
-  return { db, loaders: createLoaders(db), logger, orders };
+export function createContext(db: Db, logger: Logger, orders: OrderLookup, processor: PaymentProcessor): Context {
+  return { db, loaders: createLoaders(db), logger, orders, processor };
 }

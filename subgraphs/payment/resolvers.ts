@@ -4,34 +4,12 @@ import { conflict, notFound } from '../../shared/errors';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
 import { isId, requireId } from '../../shared/validation';
+import { openPayment, payForOrder, type PayForOrderArgs } from './attempts';
 import type { Context } from './context';
-import type { Db } from './db';
-import { PAYABLE_ORDER_STATUSES, type OrderSnapshot } from './orders';
-import { ACTIVE_PAYMENT_STATUSES, canTransition } from './status';
+import { changePaymentStatus, withOrderLock } from './settlement';
 
-/**
- * Inserts the order's payment unless it already has an active one. The advisory lock, keyed by
- * the order and held until commit, makes concurrent attempts for one order take turns, so the
- * check and the insert cannot interleave.
- */
-function insertPayment(db: Db, order: OrderSnapshot, method: PaymentMethod): Promise<Payment> {
-  return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${order.id}, 0))`;
-    const active = await tx.payment.findFirst({
-      where: { orderId: order.id, status: { in: [...ACTIVE_PAYMENT_STATUSES] } },
-      select: { id: true, status: true },
-    });
-    if (active) {
-      throw conflict(`Order ${JSON.stringify(order.id)} already has a ${active.status} payment.`, {
-        paymentId: active.id,
-        paymentStatus: active.status,
-      });
-    }
-    return tx.payment.create({
-      data: { orderId: order.id, amount: order.total.amount, currency: order.total.currency, method },
-    });
-  });
-}
+/** What an administrator's FAILED records as the reason. */
+const FAILED_BY_ADMIN = 'marked failed by an administrator';
 
 export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
@@ -41,41 +19,25 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 
   Mutation: {
-    async createPayment(
-      _: unknown,
-      { orderId, method }: { orderId: string; method: PaymentMethod },
-      { db, orders }: Context,
-    ) {
-      const id = requireId(orderId, 'orderId');
-      // Asked before the transaction: no connection or lock is held while another service answers.
-      const order = await orders.find(id);
-      if (!order) throw notFound('Order', orderId);
-      if (!PAYABLE_ORDER_STATUSES.includes(order.status)) {
-        throw conflict(`Order ${JSON.stringify(orderId)} cannot be paid while it is ${order.status}.`, {
-          orderStatus: order.status,
-        });
-      }
-      return insertPayment(db, { ...order, id }, method);
-    },
+    createPayment: (_: unknown, { orderId, method }: { orderId: string; method: PaymentMethod }, context: Context) =>
+      openPayment(context, requireId(orderId, 'orderId'), method),
 
-    async updatePaymentStatus(_: unknown, { id, status }: { id: string; status: PaymentStatus }, { db }: Context) {
+    payForOrder: (_: unknown, args: PayForOrderArgs, context: Context) => payForOrder(context, args),
+
+    async updatePaymentStatus(_: unknown, { id, status }: { id: string; status: PaymentStatus }, context: Context) {
       const paymentId = requireId(id);
-      const current = await db.payment.findUnique({ where: { id: paymentId }, select: { status: true } });
-      if (!current) throw notFound('Payment', id);
-      if (!canTransition(current.status, status)) {
-        throw conflict(`A payment in status ${current.status} cannot become ${status}.`, { from: current.status, to: status });
-      }
-      // Guarded by the status just read: if another request moved the payment meanwhile,
-      // nothing is written and the client learns the status it collided with.
-      const { count } = await db.payment.updateMany({ where: { id: paymentId, status: current.status }, data: { status } });
-      if (count === 0) {
-        const { status: now } = await db.payment.findUniqueOrThrow({ where: { id: paymentId }, select: { status: true } });
-        throw conflict(`The payment became ${now} while this request was changing it; nothing was changed.`, {
-          from: now,
-          to: status,
-        });
-      }
-      return db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+      const found = await context.db.payment.findUnique({ where: { id: paymentId }, select: { orderId: true } });
+      if (!found) throw notFound('Payment', id);
+      return withOrderLock(context.db, found.orderId, async (tx) => {
+        const payment = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
+        if (payment.idempotencyKey && payment.status === 'PENDING') {
+          throw conflict('This payment is being charged by the payment processor, which settles it; retry payForOrder with its idempotencyKey.', {
+            from: payment.status,
+            to: status,
+          });
+        }
+        return changePaymentStatus(tx, context, payment, status, { reason: FAILED_BY_ADMIN });
+      });
     },
   },
 

@@ -56,6 +56,15 @@ async function moveTo(id: string, status: PaymentStatus) {
   return (await ok(subgraph.url, UPDATE_STATUS, { id, status })).updatePaymentStatus;
 }
 
+/** The events written for an order's payments, oldest first. */
+async function outboxEvents(orderId: string): Promise<{ type: string; payload: unknown }[]> {
+  return subgraph.db.outboxEvent.findMany({
+    where: { payload: { path: ['orderId'], equals: orderId } },
+    orderBy: { id: 'asc' },
+    select: { type: true, payload: true },
+  });
+}
+
 /** A URL on which nothing listens: the port was free a moment ago and was let go. */
 async function unreachableUrl(): Promise<string> {
   const server = net.createServer();
@@ -114,6 +123,15 @@ describe('payment subgraph', () => {
       expect(await subgraph.db.payment.count({ where: { orderId } })).toBe(0);
     });
 
+    it('should refuse with CONFLICT to pay an order whose stock is still being reserved, and write nothing', async () => {
+      const order = buildOrder({ status: 'PENDING' });
+      const response = await createPayment(order.id);
+      expect(errorCodes(response)).toEqual(['CONFLICT']);
+      expect(response.errors?.[0]?.extensions?.orderStatus).toBe('PENDING');
+      expect(response.errors?.[0]?.message).toMatch(/still being reserved, retry shortly/);
+      expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+    });
+
     it.each(['PAID', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'FAILED'] as const)(
       'should refuse with CONFLICT to pay an order that is %s, and write nothing',
       async (status) => {
@@ -125,7 +143,7 @@ describe('payment subgraph', () => {
       },
     );
 
-    it.each(['CONFIRMED', 'PAYMENT_FAILED'] as const)('should pay an order that is %s', async (status) => {
+    it.each(['CONFIRMED', 'PAYMENT_FAILED'] as const)('should open a PENDING payment for an order that is %s', async (status) => {
       const payment = await payOrder(buildOrder({ status }));
       expect(payment.status).toBe('PENDING');
     });
@@ -187,6 +205,28 @@ describe('payment subgraph', () => {
       expect((await moveTo(payment.id, 'CAPTURED')).status).toBe('CAPTURED');
     });
 
+    it('should write the event of each move into the outbox in the same transaction', async () => {
+      const order = buildOrder({ total: { amount: 2_500, currency: 'USD' } });
+      const captured = await payOrder(order);
+      await moveTo(captured.id, 'AUTHORIZED');
+      await moveTo(captured.id, 'CAPTURED');
+      await moveTo(captured.id, 'REFUNDED');
+      const failed = await payOrder(order);
+      await moveTo(failed.id, 'FAILED');
+
+      const events = await outboxEvents(order.id);
+      const money = { orderId: order.id, amount: 2_500, currency: 'USD' };
+      expect(events).toEqual([
+        { type: 'PaymentCaptured', payload: { paymentId: captured.id, ...money } },
+        { type: 'PaymentRefunded', payload: { paymentId: captured.id, ...money } },
+        { type: 'PaymentFailed', payload: { paymentId: failed.id, orderId: order.id, reason: 'marked failed by an administrator' } },
+      ]);
+      const { payment } = await ok(subgraph.url, `query ($id: ID!) { payment(id: $id) { status failureReason idempotencyKey } }`, {
+        id: failed.id,
+      });
+      expect(payment).toEqual({ status: 'FAILED', failureReason: 'marked failed by an administrator', idempotencyKey: null });
+    });
+
     it.each([
       ['FAILED', 'CAPTURED'],
       ['CAPTURED', 'FAILED'],
@@ -201,6 +241,7 @@ describe('payment subgraph', () => {
       expect(errorCodes(response)).toEqual(['CONFLICT']);
       expect(response.errors?.[0]?.extensions).toMatchObject({ from, to });
       expect(await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } })).toEqual(before);
+      expect(await outboxEvents(before.orderId)).toHaveLength(from === 'PENDING' ? 0 : 1);
     });
 
     it('should let only one of two concurrent transitions from the same status win', async () => {
@@ -213,6 +254,9 @@ describe('payment subgraph', () => {
       expect(responses.flatMap(errorCodes)).toEqual(['CONFLICT']);
       const stored = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
       expect(stored.status).toBe(winners[0]?.data?.updatePaymentStatus.status);
+      expect((await outboxEvents(stored.orderId)).map(({ type }) => type)).toEqual([
+        stored.status === 'CAPTURED' ? 'PaymentCaptured' : 'PaymentFailed',
+      ]);
     });
 
     it('should answer NOT_FOUND for an unknown payment and BAD_USER_INPUT for a malformed id', async () => {

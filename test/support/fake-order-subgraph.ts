@@ -30,7 +30,7 @@ export interface FakeOrderSubgraph {
   url: string;
   /** The orders this stand-in knows; tests add, change and remove them at will. */
   orders: Map<string, FakeOrder>;
-  /** Adds an order (a fresh id, PENDING, 49.99 EUR unless overridden) and returns it. */
+  /** Adds an order (a fresh id, CONFIRMED, i.e. awaiting payment, 49.99 EUR unless overridden) and returns it. */
   addOrder(overrides?: Partial<FakeOrder>): FakeOrder;
   /**
    * Makes the next `count` order lookups wait until all of them have arrived, then answer them
@@ -97,7 +97,7 @@ export async function startFakeOrderSubgraph(): Promise<FakeOrderSubgraph> {
     url,
     orders,
     addOrder(overrides = {}) {
-      const order: FakeOrder = { id: randomUUID(), status: 'PENDING', total: { amount: 4999, currency: 'EUR' }, ...overrides };
+      const order: FakeOrder = { id: randomUUID(), status: 'CONFIRMED', total: { amount: 4999, currency: 'EUR' }, ...overrides };
       orders.set(order.id, order);
       return order;
     },

@@ -1,0 +1,65 @@
+// Compensation for a cancelled order: its captured money goes back, its payments still waiting
+// are abandoned, and a tombstone stops later attempts. The cancellation may arrive before the
+// payment it should undo (another stream, another consumer): the tombstone makes a charge that
+// completes afterwards refund itself (see attempts.ts).
+import type { EventHandlers } from '../../shared/events/consumer';
+import { claimEvent } from '../../shared/events/outbox';
+import type { Logger } from '../../shared/logger';
+import { isId } from '../../shared/validation';
+import type { Db } from './db';
+import type { PaymentProcessor } from './processor';
+import { changePaymentStatus, withOrderLock } from './settlement';
+import { ACTIVE_PAYMENT_STATUSES } from './status';
+
+/** This service's name in the inbox of handled events. */
+const CONSUMER = 'payment';
+
+export const CANCELLATION_REASON = 'order cancelled';
+
+interface Deps {
+  db: Db;
+  processor: PaymentProcessor;
+  logger: Logger;
+}
+
+/**
+ * Handles one cancellation, once however often it is delivered: in one transaction with the
+ * event's claim, under the order's lock. A processor that does not answer a refund rolls it all
+ * back, and the event is retried.
+ */
+export async function settleCancelledOrder({ db, processor, logger }: Deps, eventId: string, orderId: string): Promise<void> {
+  await withOrderLock(db, orderId, async (tx) => {
+    if (!(await claimEvent(tx, CONSUMER, eventId))) return;
+    await tx.cancelledOrder.createMany({ data: [{ orderId }], skipDuplicates: true });
+    const payments = await tx.payment.findMany({
+      where: { orderId, status: { in: [...ACTIVE_PAYMENT_STATUSES] } },
+      orderBy: { id: 'asc' },
+    });
+    for (const payment of payments) {
+      if (payment.status === 'CAPTURED') {
+        if (payment.processorReference) await changePaymentStatus(tx, { processor, logger }, payment, 'REFUNDED');
+        // Confirmed by an administrator (a bank transfer): the processor never had this money.
+        else logger.warn({ paymentId: payment.id, orderId }, 'cancelled order has a payment captured outside the processor; refund it by hand');
+      } else if (payment.idempotencyKey === null) {
+        await changePaymentStatus(tx, { processor, logger }, payment, 'FAILED', { reason: CANCELLATION_REASON });
+      }
+      // A PENDING payment with a key is payForOrder's: its charge may be in flight, and the
+      // attempt (or its retry with the key) settles it against the tombstone.
+    }
+  });
+}
+
+/** The payment subgraph's handler of order events: only cancellations concern it. */
+export function orderEventHandlers(deps: Deps): EventHandlers {
+  return {
+    OrderStatusChanged: async ({ id, payload }) => {
+      if (payload.to !== 'CANCELLED') return;
+      if (!isId(payload.orderId)) {
+        // Can never apply: acknowledged, not retried.
+        deps.logger.error({ eventId: id, orderId: payload.orderId }, 'OrderStatusChanged with a malformed orderId ignored');
+        return;
+      }
+      await settleCancelledOrder(deps, id, payload.orderId.toLowerCase());
+    },
+  };
+}

@@ -1,0 +1,412 @@
+// The payment side of the order lifecycle: payForOrder through the (fake) processor, the events it
+// publishes, and the compensation of cancelled orders, against real PostgreSQL and Redis. The
+// order subgraph is the stand-in of test/support; its events are written to Redis by hand.
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import type { EventEnvelope, EventPayloads, EventType } from '../../shared/events/contracts';
+import { streamKey } from '../../shared/events/streams';
+import { createTestDatabases, type TestDatabases } from '../support/databases';
+import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
+import { startFakeOrderSubgraph, type FakeOrder, type FakeOrderSubgraph } from '../support/fake-order-subgraph';
+import { errorCodes, graphql, ok } from '../support/graphql';
+import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
+import type { Db } from '../../subgraphs/payment/db';
+import { FakePaymentProcessor, type ChargeRequest, type ChargeResult } from '../../subgraphs/payment/processor';
+import { createPaymentSubgraph } from '../../subgraphs/payment/server';
+
+/** The fake, able to keep a charge in flight until the test lets it finish. */
+class HoldableProcessor extends FakePaymentProcessor {
+  private hold: { reached: () => void; released: Promise<void> } | undefined;
+
+  /** The next charge waits at the processor; `reached` resolves once it arrived there. */
+  holdNextCharge(): { reached: Promise<void>; release: () => void } {
+    let reached = () => {};
+    let release = () => {};
+    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.hold = { reached, released };
+    return { reached: reachedPromise, release };
+  }
+
+  override async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const hold = this.hold;
+    this.hold = undefined;
+    if (hold) {
+      hold.reached();
+      await hold.released;
+    }
+    return super.charge(request);
+  }
+}
+
+let databases: TestDatabases;
+let orderSubgraph: FakeOrderSubgraph;
+let subgraph: TestSubgraph<Db>;
+let processor: HoldableProcessor;
+let redis: Redis;
+let paymentEvents: StreamReader;
+
+beforeAll(async () => {
+  databases = await createTestDatabases(['payment']);
+  orderSubgraph = await startFakeOrderSubgraph();
+  processor = new HoldableProcessor();
+  subgraph = await startTestSubgraph(createPaymentSubgraph({ processor }), databases.payment, { ORDER_SUBGRAPH_URL: orderSubgraph.url });
+  redis = new Redis(TEST_REDIS_URL);
+  paymentEvents = new StreamReader(new Redis(TEST_REDIS_URL), streamKey(TEST_EVENTS_PREFIX, 'payment'));
+});
+
+afterAll(async () => {
+  paymentEvents?.close();
+  redis?.disconnect();
+  await subgraph?.close();
+  await orderSubgraph?.close();
+  await databases?.drop();
+});
+
+/** Everything published on one stream, read from its start with blocking reads: no sleeps. */
+class StreamReader {
+  private readonly seen: EventEnvelope[] = [];
+  private lastId = '0-0';
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly key: string,
+  ) {}
+
+  /** The first event of `type` whose payload matches, waiting for it to be published. */
+  async next<T extends EventType>(type: T, matches: (payload: EventPayloads[T]) => boolean, timeoutMs = 5_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.seen.find((event): event is EventEnvelope<T> => event.type === type && matches(event.payload as EventPayloads[T]));
+      if (found) return found;
+      const wait = deadline - Date.now();
+      if (wait <= 0) throw new Error(`no ${type} event on ${this.key} within ${timeoutMs} ms`);
+      const reply = (await this.connection.xread('COUNT', 100, 'BLOCK', wait, 'STREAMS', this.key, this.lastId)) as
+        | [string, [string, string[]][]][]
+        | null;
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          this.lastId = id;
+          this.seen.push(JSON.parse(fields[fields.indexOf('event') + 1] ?? 'null') as EventEnvelope);
+        }
+      }
+    }
+  }
+
+  close(): void {
+    this.connection.disconnect();
+  }
+}
+
+const PAY = /* GraphQL */ `
+  mutation ($orderId: ID!, $method: PaymentMethod!, $key: String!, $token: String) {
+    payForOrder(orderId: $orderId, method: $method, idempotencyKey: $key, paymentToken: $token) {
+      id status method failureReason idempotencyKey amount { amount currency } order { id }
+    }
+  }
+`;
+
+const CREATE = `mutation ($orderId: ID!) { createPayment(orderId: $orderId, method: BANK_TRANSFER) { id status } }`;
+const UPDATE_STATUS = `mutation ($id: ID!, $status: PaymentStatus!) { updatePaymentStatus(id: $id, status: $status) { id status } }`;
+
+interface PayArgs {
+  orderId: string;
+  key: string;
+  method: string;
+  token: string | null;
+}
+
+function buildOrder(overrides: Partial<FakeOrder> = {}): FakeOrder {
+  return orderSubgraph.addOrder(overrides);
+}
+
+function buildPayArgs(order: FakeOrder, overrides: Partial<PayArgs> = {}): PayArgs {
+  return { orderId: order.id, key: `key_${randomUUID()}`, method: 'CARD', token: 'tok_visa', ...overrides };
+}
+
+function pay(args: PayArgs) {
+  return graphql(subgraph.url, PAY, { ...args });
+}
+
+async function payOk(args: PayArgs) {
+  return (await ok(subgraph.url, PAY, { ...args })).payForOrder;
+}
+
+/** The events written for an order's payments, oldest first (the outbox is written in the payment's transaction). */
+async function outboxEvents(orderId: string): Promise<{ type: string; payload: unknown }[]> {
+  return subgraph.db.outboxEvent.findMany({
+    where: { payload: { path: ['orderId'], equals: orderId } },
+    orderBy: { id: 'asc' },
+    select: { type: true, payload: true },
+  });
+}
+
+function buildStatusChange(orderId: string, overrides: Partial<EventPayloads['OrderStatusChanged']> = {}): EventEnvelope<'OrderStatusChanged'> {
+  const at = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    type: 'OrderStatusChanged',
+    occurredAt: at,
+    payload: { orderId, userId: randomUUID(), changeId: randomUUID(), from: 'CONFIRMED', to: 'CANCELLED', at, reason: 'customer changed their mind', version: 3, ...overrides },
+  };
+}
+
+/** Publishes an order event the way the order subgraph's outbox relay does. */
+async function publishOrderEvent(event: EventEnvelope): Promise<void> {
+  await redis.xadd(streamKey(TEST_EVENTS_PREFIX, 'order'), '*', 'event', JSON.stringify(event));
+}
+
+/**
+ * Resolves once every order event published so far has been handled: the consumer handles a
+ * stream in order, so when a sentinel order's cancellation has failed its bank transfer, all
+ * earlier events are done.
+ */
+async function orderEventsHandled(): Promise<void> {
+  const sentinel = buildOrder();
+  const { createPayment } = await ok(subgraph.url, CREATE, { orderId: sentinel.id });
+  await publishOrderEvent(buildStatusChange(sentinel.id));
+  await paymentEvents.next('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
+}
+
+describe('payForOrder', () => {
+  it('should capture the order total through the processor and publish PaymentCaptured', async () => {
+    const order = buildOrder({ total: { amount: 8_150, currency: 'USD' } });
+    const args = buildPayArgs(order, { method: 'PAYPAL' });
+    const payment = await payOk(args);
+    expect(payment).toMatchObject({
+      status: 'CAPTURED',
+      method: 'PAYPAL',
+      failureReason: null,
+      idempotencyKey: args.key,
+      amount: { amount: 8_150, currency: 'USD' },
+      order: { id: order.id },
+    });
+    expect(processor.charges.filter((charge) => charge.idempotencyKey === args.key)).toEqual([
+      expect.objectContaining({ amount: 8_150, currency: 'USD' }),
+    ]);
+    const event = await paymentEvents.next('PaymentCaptured', ({ paymentId }) => paymentId === payment.id);
+    expect(event.payload).toEqual({ paymentId: payment.id, orderId: order.id, amount: 8_150, currency: 'USD' });
+    const stored = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
+    expect(stored.processorReference).toMatch(/^ch_fake_/);
+  });
+
+  it.each([
+    ['tok_decline_visa', 'card_declined'],
+    ['tok_insufficient_funds', 'insufficient_funds'],
+  ])('should record a payment declined for token %s as FAILED with reason %s and publish PaymentFailed', async (token, reason) => {
+    const order = buildOrder();
+    const payment = await payOk(buildPayArgs(order, { token }));
+    expect(payment).toMatchObject({ status: 'FAILED', failureReason: reason });
+    const event = await paymentEvents.next('PaymentFailed', ({ paymentId }) => paymentId === payment.id);
+    expect(event.payload).toEqual({ paymentId: payment.id, orderId: order.id, reason });
+  });
+
+  it('should let an order whose payment was declined be paid with a new key', async () => {
+    const order = buildOrder();
+    const declined = await payOk(buildPayArgs(order, { token: 'tok_decline' }));
+    const paid = await payOk(buildPayArgs(order));
+    expect([declined.status, paid.status]).toEqual(['FAILED', 'CAPTURED']);
+    expect(paid.id).not.toBe(declined.id);
+  });
+
+  it('should answer a repeated key with the same payment and charge once', async () => {
+    const order = buildOrder();
+    const args = buildPayArgs(order);
+    const first = await payOk(args);
+    const again = await payOk(args);
+    expect(again).toEqual(first);
+    const declinedArgs = buildPayArgs(buildOrder(), { token: 'tok_decline' });
+    const declined = await payOk(declinedArgs);
+    // The key's answer stands, whatever token comes with the repeat.
+    expect(await payOk({ ...declinedArgs, token: 'tok_visa' })).toEqual(declined);
+    expect(processor.chargeCount(args.key)).toBe(1);
+    expect(processor.chargeRequestCount(args.key)).toBe(1);
+    expect(processor.chargeRequestCount(declinedArgs.key)).toBe(1);
+    expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(1);
+  });
+
+  it('should make one payment and one charge from 10 concurrent calls with one key', async () => {
+    const order = buildOrder();
+    const args = buildPayArgs(order);
+    const chargesBefore = processor.charges.length;
+    orderSubgraph.holdLookups(10);
+    const responses = await Promise.all(Array.from({ length: 10 }, () => pay(args)));
+    expect(responses.flatMap(errorCodes)).toEqual([]);
+    const payments = responses.map((response) => response.data?.payForOrder);
+    expect(new Set(payments.map((payment) => payment.id)).size).toBe(1);
+    expect(payments.every((payment) => payment.status === 'CAPTURED')).toBe(true);
+    expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(1);
+    expect(processor.chargeCount(args.key)).toBe(1);
+    expect(processor.charges.length - chargesBefore).toBe(1);
+    expect((await outboxEvents(order.id)).map(({ type }) => type)).toEqual(['PaymentCaptured']);
+  });
+
+  it('should refuse with CONFLICT a key already used for another order, and write nothing', async () => {
+    const args = buildPayArgs(buildOrder());
+    await payOk(args);
+    const other = buildOrder();
+    const response = await pay({ ...args, orderId: other.id });
+    expect(errorCodes(response)).toEqual(['CONFLICT']);
+    expect(response.errors?.[0]?.extensions?.field).toBe('idempotencyKey');
+    expect(await subgraph.db.payment.count({ where: { orderId: other.id } })).toBe(0);
+  });
+
+  it('should let one of two concurrent calls with one key for two orders win, the other CONFLICT', async () => {
+    const [first, second] = [buildOrder(), buildOrder()];
+    const key = `key_${randomUUID()}`;
+    orderSubgraph.holdLookups(2);
+    const responses = await Promise.all([first, second].map((order) => pay(buildPayArgs(order, { key }))));
+    expect(responses.map((response) => errorCodes(response)[0] ?? 'OK').sort()).toEqual(['CONFLICT', 'OK']);
+    expect(await subgraph.db.payment.count({ where: { idempotencyKey: key } })).toBe(1);
+    expect(processor.chargeCount(key)).toBe(1);
+  });
+
+  it('should refuse with CONFLICT an order whose stock is still being reserved, and charge nothing', async () => {
+    const order = buildOrder({ status: 'PENDING' });
+    const args = buildPayArgs(order);
+    const response = await pay(args);
+    expect(errorCodes(response)).toEqual(['CONFLICT']);
+    expect(response.errors?.[0]?.extensions?.orderStatus).toBe('PENDING');
+    expect(response.errors?.[0]?.message).toMatch(/retry shortly/);
+    expect(processor.chargeRequestCount(args.key)).toBe(0);
+    expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+  });
+
+  it('should refuse with CONFLICT an order that already has an active payment', async () => {
+    const order = buildOrder();
+    const { createPayment } = await ok(subgraph.url, CREATE, { orderId: order.id });
+    const response = await pay(buildPayArgs(order));
+    expect(errorCodes(response)).toEqual(['CONFLICT']);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ paymentId: createPayment.id, paymentStatus: 'PENDING' });
+  });
+
+  it.each([
+    [{ key: 'short' }, 'idempotencyKey'],
+    [{ key: 'has spaces in it' }, 'idempotencyKey'],
+    [{ key: 'k'.repeat(101) }, 'idempotencyKey'],
+    [{ orderId: 'order-1' }, 'orderId'],
+    [{ method: 'BANK_TRANSFER' }, 'method'],
+    [{ token: '   ' }, 'paymentToken'],
+  ])('should reject %j with BAD_USER_INPUT naming %s, and write nothing', async (overrides, field) => {
+    const order = buildOrder();
+    const response = await pay(buildPayArgs(order, overrides));
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors?.[0]?.extensions?.field).toBe(field);
+    expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+  });
+
+  it.each([
+    ['before charging', false],
+    ['after charging, its answer lost', true],
+  ])('should leave the payment PENDING when the processor fails %s, and complete it with one charge on retry', async (_, afterActing) => {
+    const order = buildOrder();
+    const args = buildPayArgs(order);
+    processor.failNext(1, { afterActing });
+    const failed = await pay(args);
+    expect(errorCodes(failed)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(failed.errors?.[0]?.extensions?.service).toBe('payment-processor');
+    const pending = await subgraph.db.payment.findUniqueOrThrow({ where: { idempotencyKey: args.key } });
+    expect(pending.status).toBe('PENDING');
+    expect(processor.chargeCount(args.key)).toBe(afterActing ? 1 : 0);
+
+    const retried = await payOk(args);
+    expect(retried).toMatchObject({ id: pending.id, status: 'CAPTURED' });
+    expect(processor.chargeCount(args.key)).toBe(1);
+    expect((await outboxEvents(order.id)).map(({ type }) => type)).toEqual(['PaymentCaptured']);
+  });
+});
+
+describe('updatePaymentStatus of processor payments', () => {
+  it('should refund a captured payment through the processor and publish PaymentRefunded', async () => {
+    const order = buildOrder();
+    const payment = await payOk(buildPayArgs(order));
+    const { updatePaymentStatus } = await ok(subgraph.url, UPDATE_STATUS, { id: payment.id, status: 'REFUNDED' });
+    expect(updatePaymentStatus.status).toBe('REFUNDED');
+    const { processorReference } = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
+    expect(processor.refundCount(processorReference ?? '')).toBe(1);
+    await paymentEvents.next('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
+  });
+
+  it('should refuse with CONFLICT to move a payment the processor is still settling', async () => {
+    const args = buildPayArgs(buildOrder());
+    processor.failNext(1);
+    expect(errorCodes(await pay(args))).toEqual(['SERVICE_UNAVAILABLE']);
+    const pending = await subgraph.db.payment.findUniqueOrThrow({ where: { idempotencyKey: args.key } });
+    const response = await graphql(subgraph.url, UPDATE_STATUS, { id: pending.id, status: 'CAPTURED' });
+    expect(errorCodes(response)).toEqual(['CONFLICT']);
+    expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: pending.id } })).status).toBe('PENDING');
+  });
+});
+
+describe('cancelled orders', () => {
+  it('should refund a captured payment once, even when the cancellation is delivered twice', async () => {
+    const order = buildOrder({ total: { amount: 1_999, currency: 'GBP' } });
+    const payment = await payOk(buildPayArgs(order));
+    const cancellation = buildStatusChange(order.id);
+    await publishOrderEvent(cancellation);
+    await publishOrderEvent(cancellation);
+
+    const refunded = await paymentEvents.next('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
+    expect(refunded.payload).toEqual({ paymentId: payment.id, orderId: order.id, amount: 1_999, currency: 'GBP' });
+    await orderEventsHandled();
+    const stored = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
+    expect(stored.status).toBe('REFUNDED');
+    expect(processor.refundCount(stored.processorReference ?? '')).toBe(1);
+    expect((await outboxEvents(order.id)).map(({ type }) => type)).toEqual(['PaymentCaptured', 'PaymentRefunded']);
+  });
+
+  it('should fail a payment still waiting for a bank transfer with reason "order cancelled"', async () => {
+    const order = buildOrder();
+    const { createPayment } = await ok(subgraph.url, CREATE, { orderId: order.id });
+    await publishOrderEvent(buildStatusChange(order.id));
+    const failed = await paymentEvents.next('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
+    expect(failed.payload.reason).toBe('order cancelled');
+    expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: createPayment.id } })).failureReason).toBe('order cancelled');
+  });
+
+  it('should refuse payForOrder and createPayment with CONFLICT once the cancellation was handled first', async () => {
+    // The order subgraph still reports CONFIRMED: only this service's tombstone knows better.
+    const order = buildOrder();
+    await publishOrderEvent(buildStatusChange(order.id));
+    await orderEventsHandled();
+    const args = buildPayArgs(order);
+    const paid = await pay(args);
+    expect(errorCodes(paid)).toEqual(['CONFLICT']);
+    expect(paid.errors?.[0]?.extensions?.orderStatus).toBe('CANCELLED');
+    expect(errorCodes(await graphql(subgraph.url, CREATE, { orderId: order.id }))).toEqual(['CONFLICT']);
+    expect(processor.chargeRequestCount(args.key)).toBe(0);
+    expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+  });
+
+  it('should refund a charge that completes after the cancellation was handled, announcing only the refund', async () => {
+    const order = buildOrder();
+    const args = buildPayArgs(order);
+    const held = processor.holdNextCharge();
+    const paying = pay(args);
+    await held.reached;
+    await publishOrderEvent(buildStatusChange(order.id));
+    await orderEventsHandled();
+    // The cancellation left the payment to the attempt whose charge is in flight.
+    expect((await subgraph.db.payment.findUniqueOrThrow({ where: { idempotencyKey: args.key } })).status).toBe('PENDING');
+    held.release();
+
+    const response = await paying;
+    expect(response.errors).toBeUndefined();
+    const payment = response.data?.payForOrder;
+    expect(payment.status).toBe('REFUNDED');
+    await paymentEvents.next('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
+    const stored = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
+    expect(processor.chargeCount(args.key)).toBe(1);
+    expect(processor.refundCount(stored.processorReference ?? '')).toBe(1);
+    expect((await outboxEvents(order.id)).map(({ type }) => type)).toEqual(['PaymentRefunded']);
+  });
+
+  it('should ignore status changes other than cancellations', async () => {
+    const order = buildOrder();
+    const payment = await payOk(buildPayArgs(order));
+    await publishOrderEvent(buildStatusChange(order.id, { from: 'CONFIRMED', to: 'PAID' }));
+    await orderEventsHandled();
+    expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe('CAPTURED');
+    expect(await subgraph.db.cancelledOrder.count({ where: { orderId: order.id } })).toBe(0);
+  });
+});
