@@ -5,6 +5,7 @@
 import type http from 'node:http';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { GraphQLError, getOperationAST, parse, validate, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { EventBus, Worker } from '../../shared/events/bus';
@@ -72,13 +73,14 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         }
         const errors = validate(current, document);
         if (errors.length) return errors;
-        if (!getOperationAST(document, payload.operationName)) {
-          return [new GraphQLError('The document has no operation of that name; give operationName.')];
-        }
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('The document has no operation of that name; give operationName.')];
+        const variables = getVariableValues(current, operation.variableDefinitions ?? [], payload.variables ?? {});
+        if (variables.errors) return variables.errors;
         return {
           schema: current,
           document,
-          variableValues: payload.variables ?? {},
+          variableValues: variables.coerced,
           ...(payload.operationName && { operationName: payload.operationName }),
         } satisfies ExecutionArgs;
       },

@@ -1,0 +1,213 @@
+// Order status subscriptions on the gateway's endpoint (graphql-ws), end to end: two gateways and
+// two order-subgraph instances on one Redis, every service a real process.
+import Redis from 'ioredis';
+import WebSocket from 'ws';
+import { createTestDatabases, type TestDatabases } from '../support/databases';
+import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
+import { scrapeMetric } from '../support/metrics';
+import { startStack, type Stack } from '../support/stack';
+import { connect, subscribe, wsUrl, type TestSubscription } from '../support/subscriptions';
+import { changesOf, createBuyer, createProduct, payForOrder, placeOrder, setOrderStatus } from './helpers';
+
+let databases: TestDatabases;
+let stack: Stack;
+let buyer: string;
+let product: string;
+const open: TestSubscription[] = [];
+
+beforeAll(async () => {
+  databases = await createTestDatabases();
+  stack = await startStack(databases, { gatewayCount: 2, orderInstances: 2, env: { WS_KEEPALIVE_MS: '300' } });
+  buyer = await createBuyer(stack.gatewayUrl, { name: 'Watcher' });
+  product = await createProduct(stack.gatewayUrl, { stock: 1_000, amount: 1_250, name: 'Watched Widget' });
+}, 120_000);
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((subscription) => subscription.close()));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await databases?.drop();
+});
+
+async function watch(gatewayUrl: string, query: string, variables: Record<string, unknown> = {}) {
+  const subscription = await subscribe(gatewayUrl, query, variables);
+  open.push(subscription);
+  return subscription;
+}
+
+const EVERYTHING = /* GraphQL */ `
+  subscription Everything {
+    orderStatusChanged {
+      orderId from to version reason at
+      order { id status total { amount currency } user { name } items { quantity product { name } } payment { status } }
+    }
+  }
+`;
+
+/** Places an order and waits until stock is reserved (CONFIRMED), as seen by `subscription`. */
+async function confirmedOrder(subscription: TestSubscription, gatewayUrl = stack.gatewayUrl, quantity = 1) {
+  const orderId = await placeOrder(gatewayUrl, buyer, product, quantity);
+  await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'CONFIRMED');
+  return orderId;
+}
+
+describe('order status subscriptions', () => {
+  it('should deliver every status change of an order, in order, with fields from all four subgraphs', async () => {
+    const subscription = await watch(stack.gatewayUrl, EVERYTHING);
+    const orderId = await confirmedOrder(subscription, stack.gatewayUrl, 2);
+    await payForOrder(stack.gatewayUrl, orderId);
+    await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'PAID');
+    await setOrderStatus(stack.gatewayUrl, orderId, 'SHIPPED');
+    await setOrderStatus(stack.gatewayUrl, orderId, 'DELIVERED');
+    await subscription.waitFor(5, (r) => r.data?.orderStatusChanged?.orderId === orderId);
+
+    const changes = changesOf(subscription.results, orderId);
+    expect(changes.map((change) => [change.from, change.to, change.version])).toEqual([
+      [null, 'PENDING', 1],
+      ['PENDING', 'CONFIRMED', 2],
+      ['CONFIRMED', 'PAID', 3],
+      ['PAID', 'SHIPPED', 4],
+      ['SHIPPED', 'DELIVERED', 5],
+    ]);
+    const paid = changes[2]!;
+    expect(paid.order).toMatchObject({
+      id: orderId,
+      total: { amount: 2_500, currency: 'USD' },
+      user: { name: 'Watcher' },
+      items: [{ quantity: 2, product: { name: 'Watched Widget' } }],
+      payment: { status: 'CAPTURED' },
+    });
+    expect(Number.isNaN(Date.parse(paid.at))).toBe(false);
+    expect(subscription.results.every((result) => !result.errors)).toBe(true);
+  });
+
+  it('should deliver only the watched order when orderId is given, under the alias the client chose', async () => {
+    const everything = await watch(stack.gatewayUrl, EVERYTHING);
+    const watched = await confirmedOrder(everything);
+    const other = await confirmedOrder(everything);
+    const one = await watch(stack.gatewayUrl, `subscription ($id: ID) { mine: orderStatusChanged(orderId: $id) { orderId to } }`, { id: watched });
+    await payForOrder(stack.gatewayUrl, other);
+    await payForOrder(stack.gatewayUrl, watched);
+    const [result] = await one.waitFor(1);
+    expect(result?.data).toEqual({ mine: { orderId: watched, to: 'PAID' } });
+    await everything.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === other && r.data.orderStatusChanged.to === 'PAID');
+    expect(one.results).toHaveLength(1);
+  });
+
+  it('should deliver changes committed through either order instance to subscribers on both gateways, exactly once each, in order', async () => {
+    const [first, second] = stack.gateways.map((gateway) => gateway.url) as [string, string];
+    const onFirst = await watch(first, EVERYTHING);
+    const onSecond = await watch(second, EVERYTHING);
+    // Each gateway sends its order fetches and mutations to its own order-subgraph instance.
+    const a = await placeOrder(first, buyer, product);
+    const b = await placeOrder(second, buyer, product);
+    for (const subscription of [onFirst, onSecond]) {
+      await subscription.waitFor(2, (r) => [a, b].includes(r.data?.orderStatusChanged?.orderId) && r.data?.orderStatusChanged?.to === 'CONFIRMED');
+    }
+    await payForOrder(second, a);
+    await payForOrder(first, b);
+    await setOrderStatus(second, a, 'SHIPPED');
+    await setOrderStatus(first, b, 'SHIPPED');
+    for (const subscription of [onFirst, onSecond]) {
+      await subscription.waitFor(8, (r) => [a, b].includes(r.data?.orderStatusChanged?.orderId));
+      for (const orderId of [a, b]) {
+        expect(changesOf(subscription.results, orderId).map((change) => change.version)).toEqual([1, 2, 3, 4]);
+      }
+    }
+  });
+
+  it('should resolve a change once for all subscribers with the same operation', async () => {
+    const orderWatcher = await watch(stack.gatewayUrl, EVERYTHING);
+    const orderId = await confirmedOrder(orderWatcher);
+    await orderWatcher.close();
+    open.splice(open.indexOf(orderWatcher), 1);
+
+    const query = `subscription ($id: ID) { orderStatusChanged(orderId: $id) { to order { total { amount } user { name } payment { status } } } }`;
+    const audience = await Promise.all(Array.from({ length: 25 }, () => watch(stack.gatewayUrl, query, { id: orderId })));
+    const metricsUrl = stack.gateways[0]!.url;
+    const before = await scrapeMetric(metricsUrl, 'subscription_resolutions_total');
+    await payForOrder(stack.gatewayUrl, orderId);
+    const received = await Promise.all(audience.map((subscription) => subscription.waitFor(1)));
+    expect(new Set(received.map(([result]) => JSON.stringify(result)))).toEqual(
+      new Set([JSON.stringify({ data: { orderStatusChanged: { to: 'PAID', order: { total: { amount: 1_250 }, user: { name: 'Watcher' }, payment: { status: 'CAPTURED' } } } } })]),
+    );
+    expect((await scrapeMetric(metricsUrl, 'subscription_resolutions_total')) - before).toBe(1);
+  });
+
+  it('should answer an invalid subscription with a clear error and keep the socket usable', async () => {
+    const client = connect(stack.gatewayUrl);
+    try {
+      const unknownField = await subscribe(stack.gatewayUrl, `subscription { orderStatusChanged { nope } }`, {}, client);
+      const { error } = await unknownField.ended;
+      expect(JSON.stringify(error)).toMatch(/Cannot query field \\"nope\\" on type \\"OrderStatusChange\\"/);
+      const twoFields = await subscribe(stack.gatewayUrl, `subscription { a: orderStatusChanged { to } b: orderStatusChanged { to } }`, {}, client);
+      expect(JSON.stringify((await twoFields.ended).error)).toMatch(/must select only one top level field/);
+      const badVariable = await subscribe(stack.gatewayUrl, `subscription ($id: ID) { orderStatusChanged(orderId: $id) { to } }`, { id: { not: 'an id' } }, client);
+      expect(JSON.stringify((await badVariable.ended).error)).toMatch(/Variable \\"\$id\\" got invalid value/);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('should release a subscription when the client completes it', async () => {
+    const metricsUrl = stack.gateways[0]!.url;
+    const before = await scrapeMetric(metricsUrl, 'subscriptions_active');
+    const client = connect(stack.gatewayUrl);
+    try {
+      const subscription = await subscribe(stack.gatewayUrl, EVERYTHING, {}, client);
+      expect(await scrapeMetric(metricsUrl, 'subscriptions_active')).toBe(before + 1);
+      await subscription.complete();
+      expect(await scrapeMetric(metricsUrl, 'subscriptions_active')).toBe(before);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('should ping idle sockets (graphql-ws keep-alive)', async () => {
+    const socket = new WebSocket(wsUrl(stack.gatewayUrl), 'graphql-transport-ws');
+    try {
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await new Promise((resolve) => socket.once('ping', resolve));
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('should keep delivering, without losing a change, after the gateway loses its Redis connection', async () => {
+    const subscription = await watch(stack.gatewayUrl, EVERYTHING);
+    const orderId = await confirmedOrder(subscription);
+    const admin = new Redis(TEST_REDIS_URL);
+    try {
+      const clients = (await admin.client('LIST')) as string;
+      const ours = clients
+        .split('\n')
+        .filter((line) => line.includes(` name=${TEST_EVENTS_PREFIX}`))
+        .map((line) => /\bid=(\d+)/.exec(line)?.[1])
+        .filter(Boolean);
+      expect(ours.length).toBeGreaterThan(0);
+      // Every connection of this stack drops: gateways' stream readers, relays, consumers.
+      for (const id of ours) await admin.client('KILL', 'ID', id!);
+    } finally {
+      admin.disconnect();
+    }
+    // Committed while the stream readers, relays and consumers reconnect.
+    await payForOrder(stack.gatewayUrl, orderId);
+    await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'PAID');
+    await setOrderStatus(stack.gatewayUrl, orderId, 'SHIPPED');
+    await setOrderStatus(stack.gatewayUrl, orderId, 'DELIVERED');
+    await subscription.waitFor(5, (r) => r.data?.orderStatusChanged?.orderId === orderId);
+    expect(changesOf(subscription.results, orderId).map((change) => change.to)).toEqual([
+      'PENDING',
+      'CONFIRMED',
+      'PAID',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
+  });
+});
