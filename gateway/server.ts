@@ -6,6 +6,7 @@ import { ApolloServer } from '@apollo/server';
 import cors from 'cors';
 import { Counter, Gauge } from 'prom-client';
 import { EventBus } from '../shared/events/bus';
+import { serviceUnavailable } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { sharedApolloOptions } from '../shared/server/apollo';
@@ -30,8 +31,16 @@ export async function createGatewayServer(
     buildService: ({ name, url }) =>
       new RemoteGraphQLDataSource({
         url: config.subgraphUrls[name] ?? url,
-        // Node's fetch keeps connections to each subgraph alive and reuses them.
-        fetcher: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) }) as never,
+        // Node's fetch keeps connections to each subgraph alive and reuses them. A subgraph that
+        // is down or too slow becomes a coded error on the fields it owns; the rest still answers.
+        fetcher: (async (input: string, init: RequestInit) => {
+          try {
+            return await fetch(input, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) });
+          } catch (error) {
+            logger.warn({ err: error, subgraph: name }, 'subgraph fetch failed');
+            throw serviceUnavailable(name, (error as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable');
+          }
+        }) as never,
       }),
     logger,
   });

@@ -3,7 +3,7 @@
 // however many subscribers the group has: 1,000 clients watching one order cost one query per
 // change, not 1,000. Changes of one order are delivered in order; a change is delivered once even
 // if the event bus delivers it twice.
-import type { ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { EventEnvelope } from '../../shared/events/contracts';
 import type { Logger } from '../../shared/logger';
 import { Channel } from './channel';
@@ -106,7 +106,7 @@ export class SubscriptionHub {
           result = await this.resolve(group.query, changeId, group.viewer);
         } catch (error) {
           this.logger.error({ err: error, changeId }, 'could not resolve an order status change');
-          result = { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] as never };
+          result = { errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
         }
         for (const channel of audience) channel.push(result);
       }),

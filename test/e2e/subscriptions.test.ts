@@ -210,4 +210,25 @@ describe('order status subscriptions', () => {
       'DELIVERED',
     ]);
   });
+
+  // Last: it stops and restarts the payment subgraph.
+  it('should deliver a change with a coded error for the fields of a subgraph that is down, and keep the subscription', async () => {
+    const subscription = await watch(stack.gatewayUrl, EVERYTHING);
+    const orderId = await confirmedOrder(subscription);
+    await payForOrder(stack.gatewayUrl, orderId);
+    await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'PAID');
+    const { port } = stack.subgraphs.payment;
+    await stack.subgraphs.payment.stop();
+
+    await setOrderStatus(stack.gatewayUrl, orderId, 'SHIPPED');
+    const [shipped] = await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'SHIPPED');
+    expect(shipped?.data?.orderStatusChanged.order).toMatchObject({ id: orderId, user: { name: 'Watcher' }, payment: null });
+    expect(shipped?.errors?.map((error) => error.extensions?.code)).toContain('SERVICE_UNAVAILABLE');
+
+    await stack.start('payment', { PORT: String(port) });
+    await setOrderStatus(stack.gatewayUrl, orderId, 'DELIVERED');
+    const [delivered] = await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'DELIVERED');
+    expect(delivered?.errors).toBeUndefined();
+    expect(delivered?.data?.orderStatusChanged.order.payment).toEqual({ status: 'CAPTURED' });
+  });
 });
