@@ -54,3 +54,7 @@ export async function setOrderStatus(gatewayUrl: string, id: string, status: str
 export function changesOf(results: { data?: Record<string, any> | null }[], orderId: string, field = 'orderStatusChanged') {
   return results.map((result) => result.data?.[field]).filter((change) => change?.orderId === orderId);
 }
+
+/** Matches a subscription result announcing that `orderId` reached status `to`. */
+export const reached = (orderId: string, to: string) => (result: { data?: Record<string, any> | null }) =>
+  result.data?.orderStatusChanged?.orderId === orderId && result.data?.orderStatusChanged?.to === to;

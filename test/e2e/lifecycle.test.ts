@@ -6,7 +6,7 @@ import { errorCodes, graphql, ok } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
 import { connectTestRedis, readEntries, waitForEntries, type StreamEntry } from '../support/streams';
 import { subscribe, type TestSubscription } from '../support/subscriptions';
-import { changesOf, createBuyer, createProduct, payForOrder, placeOrder } from './helpers';
+import { changesOf, createBuyer, createProduct, payForOrder, placeOrder, reached } from './helpers';
 
 let databases: TestDatabases;
 let stack: Stack;
@@ -28,9 +28,6 @@ afterAll(async () => {
   await stack?.stop();
   await databases?.drop();
 });
-
-const reached = (orderId: string, to: string) => (r: { data?: Record<string, any> | null }) =>
-  r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === to;
 
 const about = (orderId: string, type?: string) => (entry: StreamEntry) =>
   (entry.event?.payload as { orderId?: string } | undefined)?.orderId === orderId && (!type || entry.event?.type === type);

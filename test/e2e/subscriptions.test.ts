@@ -7,7 +7,7 @@ import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
 import { scrapeMetric } from '../support/metrics';
 import { startStack, type Stack } from '../support/stack';
 import { connect, subscribe, wsUrl, type TestSubscription } from '../support/subscriptions';
-import { changesOf, createBuyer, createProduct, payForOrder, placeOrder, setOrderStatus } from './helpers';
+import { changesOf, createBuyer, createProduct, payForOrder, placeOrder, reached, setOrderStatus } from './helpers';
 
 let databases: TestDatabases;
 let stack: Stack;
@@ -49,7 +49,7 @@ const EVERYTHING = /* GraphQL */ `
 /** Places an order and waits until stock is reserved (CONFIRMED), as seen by `subscription`. */
 async function confirmedOrder(subscription: TestSubscription, gatewayUrl = stack.gatewayUrl, quantity = 1) {
   const orderId = await placeOrder(gatewayUrl, buyer, product, quantity);
-  await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'CONFIRMED');
+  await subscription.waitFor(1, reached(orderId, 'CONFIRMED'));
   return orderId;
 }
 
@@ -58,7 +58,7 @@ describe('order status subscriptions', () => {
     const subscription = await watch(stack.gatewayUrl, EVERYTHING);
     const orderId = await confirmedOrder(subscription, stack.gatewayUrl, 2);
     await payForOrder(stack.gatewayUrl, orderId);
-    await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'PAID');
+    await subscription.waitFor(1, reached(orderId, 'PAID'));
     await setOrderStatus(stack.gatewayUrl, orderId, 'SHIPPED');
     await setOrderStatus(stack.gatewayUrl, orderId, 'DELIVERED');
     await subscription.waitFor(5, (r) => r.data?.orderStatusChanged?.orderId === orderId);
@@ -92,7 +92,7 @@ describe('order status subscriptions', () => {
     await payForOrder(stack.gatewayUrl, watched);
     const [result] = await one.waitFor(1);
     expect(result?.data).toEqual({ mine: { orderId: watched, to: 'PAID' } });
-    await everything.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === other && r.data.orderStatusChanged.to === 'PAID');
+    await everything.waitFor(1, reached(other, 'PAID'));
     expect(one.results).toHaveLength(1);
   });
 
@@ -198,7 +198,7 @@ describe('order status subscriptions', () => {
     }
     // Committed while the stream readers, relays and consumers reconnect.
     await payForOrder(stack.gatewayUrl, orderId);
-    await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'PAID');
+    await subscription.waitFor(1, reached(orderId, 'PAID'));
     await setOrderStatus(stack.gatewayUrl, orderId, 'SHIPPED');
     await setOrderStatus(stack.gatewayUrl, orderId, 'DELIVERED');
     await subscription.waitFor(5, (r) => r.data?.orderStatusChanged?.orderId === orderId);
@@ -216,18 +216,18 @@ describe('order status subscriptions', () => {
     const subscription = await watch(stack.gatewayUrl, EVERYTHING);
     const orderId = await confirmedOrder(subscription);
     await payForOrder(stack.gatewayUrl, orderId);
-    await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'PAID');
+    await subscription.waitFor(1, reached(orderId, 'PAID'));
     const { port } = stack.subgraphs.payment;
     await stack.subgraphs.payment.stop();
 
     await setOrderStatus(stack.gatewayUrl, orderId, 'SHIPPED');
-    const [shipped] = await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'SHIPPED');
+    const [shipped] = await subscription.waitFor(1, reached(orderId, 'SHIPPED'));
     expect(shipped?.data?.orderStatusChanged.order).toMatchObject({ id: orderId, user: { name: 'Watcher' }, payment: null });
     expect(shipped?.errors?.map((error) => error.extensions?.code)).toContain('SERVICE_UNAVAILABLE');
 
     await stack.start('payment', { PORT: String(port) });
     await setOrderStatus(stack.gatewayUrl, orderId, 'DELIVERED');
-    const [delivered] = await subscription.waitFor(1, (r) => r.data?.orderStatusChanged?.orderId === orderId && r.data.orderStatusChanged.to === 'DELIVERED');
+    const [delivered] = await subscription.waitFor(1, reached(orderId, 'DELIVERED'));
     expect(delivered?.errors).toBeUndefined();
     expect(delivered?.data?.orderStatusChanged.order.payment).toEqual({ status: 'CAPTURED' });
   });

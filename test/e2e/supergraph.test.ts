@@ -7,6 +7,8 @@ import { errorCodes, graphql, ok } from '../support/graphql';
 import { seedDatabases } from '../support/seed';
 import { statementCount } from '../support/metrics';
 import { startStack, type Stack } from '../support/stack';
+import { subscribe } from '../support/subscriptions';
+import { reached } from './helpers';
 
 let databases: TestDatabases;
 let stack: Stack;
@@ -61,29 +63,36 @@ describe('supergraph', () => {
       `mutation ($categoryId: ID!) { createProduct(input: { sku: "E2E-001", name: "E2E Widget", price: { amount: 1250, currency: "USD" }, categoryId: $categoryId, stock: 5 }) { id } }`,
       { categoryId: createCategory.id },
     );
-    const { placeOrder } = await ok(
-      stack.gatewayUrl,
-      `mutation ($userId: ID!, $productId: ID!) { placeOrder(userId: $userId, items: [{ productId: $productId, quantity: 3 }]) { id status total { amount currency } } }`,
-      { userId: createUser.id, productId: createProduct.id },
-    );
-    expect(placeOrder).toMatchObject({ status: 'PENDING', total: { amount: 3750, currency: 'USD' } });
+    const statuses = await subscribe(stack.gatewayUrl, `subscription { orderStatusChanged { orderId to } }`);
+    try {
+      const { placeOrder } = await ok(
+        stack.gatewayUrl,
+        `mutation ($userId: ID!, $productId: ID!) { placeOrder(userId: $userId, items: [{ productId: $productId, quantity: 3 }]) { id status total { amount currency } } }`,
+        { userId: createUser.id, productId: createProduct.id },
+      );
+      expect(placeOrder).toMatchObject({ status: 'PENDING', total: { amount: 3750, currency: 'USD' } });
+      // Stock is reserved by the product subgraph, asynchronously, before the order can be paid.
+      await statuses.waitFor(1, reached(placeOrder.id, 'CONFIRMED'));
 
-    const { createPayment } = await ok(
-      stack.gatewayUrl,
-      `mutation ($orderId: ID!) { createPayment(orderId: $orderId, method: CARD) { status amount { amount currency } order { id } } }`,
-      { orderId: placeOrder.id },
-    );
-    expect(createPayment).toEqual({ status: 'PENDING', amount: { amount: 3750, currency: 'USD' }, order: { id: placeOrder.id } });
+      const { createPayment } = await ok(
+        stack.gatewayUrl,
+        `mutation ($orderId: ID!) { createPayment(orderId: $orderId, method: BANK_TRANSFER) { status amount { amount currency } order { id } } }`,
+        { orderId: placeOrder.id },
+      );
+      expect(createPayment).toEqual({ status: 'PENDING', amount: { amount: 3750, currency: 'USD' }, order: { id: placeOrder.id } });
 
-    const { order } = await ok(stack.gatewayUrl, `query ($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, { id: placeOrder.id });
-    expect(order).toEqual({
-      id: placeOrder.id,
-      status: 'PENDING',
-      total: { amount: 3750, currency: 'USD' },
-      user: { name: 'E2E Buyer', email: 'e2e-buyer@example.com' },
-      items: [{ quantity: 3, unitPrice: { amount: 1250, currency: 'USD' }, product: { name: 'E2E Widget', category: { name: 'E2E Gadgets' } } }],
-      payment: { status: 'PENDING', amount: { amount: 3750, currency: 'USD' } },
-    });
+      const { order } = await ok(stack.gatewayUrl, `query ($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, { id: placeOrder.id });
+      expect(order).toEqual({
+        id: placeOrder.id,
+        status: 'CONFIRMED',
+        total: { amount: 3750, currency: 'USD' },
+        user: { name: 'E2E Buyer', email: 'e2e-buyer@example.com' },
+        items: [{ quantity: 3, unitPrice: { amount: 1250, currency: 'USD' }, product: { name: 'E2E Widget', category: { name: 'E2E Gadgets' } } }],
+        payment: { status: 'PENDING', amount: { amount: 3750, currency: 'USD' } },
+      });
+    } finally {
+      await statuses.close();
+    }
   });
 
   it('should not let the SQL statement count grow with the number of orders returned', async () => {
