@@ -34,6 +34,11 @@ describe('docker-compose.yml', () => {
     expect(new URL(subgraph.environment?.[databaseUrlVar(name)] ?? '').pathname).toBe(`/shop_${name}`);
     expect(subgraph.healthcheck?.test?.join(' ')).toContain(`:${DEFAULT_PORTS[name]}/ready`);
     expect(subgraph.depends_on?.postgres?.condition).toBe('service_healthy');
+    expect(subgraph.environment?.REDIS_URL).toBe('redis://redis:6379');
+  });
+
+  it.each(['product', 'order', 'payment', 'gateway'])('should start %s, which uses the event bus, after Redis is healthy', (name) => {
+    expect(service(name).depends_on?.redis?.condition).toBe('service_healthy');
   });
 
   it('should point the gateway at every subgraph by its compose service name, and start it last', () => {
