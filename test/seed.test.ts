@@ -7,6 +7,8 @@ import { createDb as createPaymentDb } from '../subgraphs/payment/db';
 import { createDb as createProductDb } from '../subgraphs/product/db';
 import { createDb as createUserDb } from '../subgraphs/user/db';
 import type { OrderStatus } from '../prisma/order/generated/client';
+import { claimEvent, enqueueEvent } from '../shared/events/outbox';
+import { canTransition, INITIAL_STATUS, triggerInto } from '../subgraphs/order/status';
 import { createTestDatabases, databaseUrl, type TestDatabases } from './support/databases';
 import { runSeedCli, type CliRun } from './support/seed';
 
@@ -25,18 +27,45 @@ let databases: TestDatabases;
 let dbs: ReturnType<typeof openDbs>;
 let firstRun: CliRun;
 
-/** Every seeded row, each table ordered by id as the services list them. */
+/** Every seeded row, each table ordered by id (or key) as the services list them. */
 async function readAll() {
   const byId = { orderBy: { id: 'asc' as const } };
-  const [users, categories, products, orders, orderItems, payments] = await Promise.all([
-    dbs.user.user.findMany(byId),
-    dbs.product.category.findMany(byId),
-    dbs.product.product.findMany(byId),
-    dbs.order.order.findMany(byId),
-    dbs.order.orderItem.findMany(byId),
-    dbs.payment.payment.findMany(byId),
+  const byOrder = { orderBy: { orderId: 'asc' as const } };
+  // Event ids and insert times are stamped when the row is written; what a run decides is the rest.
+  const events = { select: { stream: true, type: true, payload: true, publishedAt: true }, ...byId };
+  const [users, categories, products, stockReservations, stockReservationItems, orders, orderItems, orderStatusChanges, payments, cancelledOrders] =
+    await Promise.all([
+      dbs.user.user.findMany(byId),
+      dbs.product.category.findMany(byId),
+      dbs.product.product.findMany(byId),
+      dbs.product.stockReservation.findMany(byOrder),
+      dbs.product.stockReservationItem.findMany({ orderBy: [{ orderId: 'asc' }, { productId: 'asc' }] }),
+      dbs.order.order.findMany(byId),
+      dbs.order.orderItem.findMany(byId),
+      dbs.order.orderStatusChange.findMany(byId),
+      dbs.payment.payment.findMany(byId),
+      dbs.payment.cancelledOrder.findMany(byOrder),
+    ]);
+  const [orderOutbox, productOutbox, paymentOutbox, processedEvents] = await Promise.all([
+    dbs.order.outboxEvent.findMany(events),
+    dbs.product.outboxEvent.findMany(events),
+    dbs.payment.outboxEvent.findMany(events),
+    Promise.all([dbs.order.processedEvent.count(), dbs.product.processedEvent.count(), dbs.payment.processedEvent.count()]),
   ]);
-  return { users, categories, products, orders, orderItems, payments };
+  return {
+    users,
+    categories,
+    products,
+    stockReservations,
+    stockReservationItems,
+    orders,
+    orderItems,
+    orderStatusChanges,
+    payments,
+    cancelledOrders,
+    outbox: { order: orderOutbox, product: productOutbox, payment: paymentOutbox },
+    processedEvents,
+  };
 }
 
 let data: Awaited<ReturnType<typeof readAll>>;
@@ -60,13 +89,35 @@ function countBy<T>(rows: T[], key: (row: T) => string): Map<string, number> {
   return counts;
 }
 
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) groups.set(key(row), [...(groups.get(key(row)) ?? []), row]);
+  return groups;
+}
+
 const ms = (date: Date) => date.getTime();
+
+/** An order's lines as events and reservations carry them, in one order for comparing. */
+const asLines = (rows: { productId: string; quantity: number }[]) =>
+  rows.map(({ productId, quantity }) => ({ productId, quantity })).sort((a, b) => a.productId.localeCompare(b.productId));
+
+/** Where the lifecycle leaves the stock of an order in each status. */
+const EXPECTED_RESERVATION: Record<OrderStatus, 'RESERVED' | 'REJECTED' | 'RELEASED' | null> = {
+  PENDING: null,
+  FAILED: 'REJECTED',
+  CONFIRMED: 'RESERVED',
+  PAYMENT_FAILED: 'RESERVED',
+  PAID: 'RESERVED',
+  SHIPPED: 'RESERVED',
+  DELIVERED: 'RESERVED',
+  CANCELLED: 'RELEASED',
+};
 
 describe('seed', () => {
   it('should seed empty databases with --if-empty and print a one-line summary', () => {
     expect(firstRun).toMatchObject({ code: 0, stderr: '' });
     expect(firstRun.stdout.trim().split('\n')).toHaveLength(1);
-    expect(firstRun.stdout).toMatch(/^Seeded 60 users, \d+ categories, 300 products, 500 orders/);
+    expect(firstRun.stdout).toMatch(/^Seeded 60 users, \d+ categories, 300 products, 500 orders \(\d+ items, \d+ status changes/);
   });
 
   it('should write the documented amounts of each record', () => {
@@ -161,7 +212,8 @@ describe('seed', () => {
       PAID: /^CAPTURED$/,
       SHIPPED: /^CAPTURED$/,
       DELIVERED: /^CAPTURED$/,
-      CANCELLED: /^(REFUNDED)?$/,
+      // Cancelled before paying, after a declined payment, or refunded.
+      CANCELLED: /^(FAILED|REFUNDED)?$/,
     };
     const wrong = data.orders.filter((order) => {
       const payments = paymentsByOrder.get(order.id) ?? [];
@@ -185,8 +237,163 @@ describe('seed', () => {
     expect(new Set(data.payments.map((payment) => payment.method)).size).toBe(3);
   });
 
+  it('should record the history of each order as a legal path of the state machine, versions 1..n, from createdAt to updatedAt', () => {
+    const history = groupBy(data.orderStatusChanges, (change) => change.orderId);
+    expect(history.size).toBe(data.orders.length);
+    const wrong = data.orders.filter((order) => {
+      const changes = [...(history.get(order.id) ?? [])].sort((a, b) => a.version - b.version);
+      const first = changes[0];
+      const last = changes.at(-1);
+      return (
+        !first ||
+        !last ||
+        !canTransition(first.fromStatus, first.toStatus, 'placement') ||
+        first.toStatus !== INITIAL_STATUS ||
+        ms(first.createdAt) !== ms(order.createdAt) ||
+        last.toStatus !== order.status ||
+        ms(last.createdAt) !== ms(order.updatedAt) ||
+        order.version !== changes.length ||
+        changes.some((change, index) => change.version !== index + 1) ||
+        changes.slice(1).some((change, index) => {
+          const previous = changes[index]!;
+          return (
+            change.fromStatus !== previous.toStatus ||
+            !canTransition(change.fromStatus, change.toStatus, triggerInto(change.toStatus)) ||
+            ms(change.createdAt) <= ms(previous.createdAt)
+          );
+        })
+      );
+    });
+    expect(wrong).toEqual([]);
+    // Some orders recovered from a declined payment, some were cancelled after they had been paid.
+    const paths = new Set([...history.values()].map((changes) => changes.map((change) => change.toStatus).join('>')));
+    expect(paths).toContain('PENDING>CONFIRMED>PAYMENT_FAILED>PAID>SHIPPED>DELIVERED');
+    expect(paths).toContain('PENDING>CONFIRMED>PAID>CANCELLED');
+    expect(paths).toContain('PENDING>CANCELLED');
+  });
+
+  it('should give a history step the reason the lifecycle gives it, and no other step one', () => {
+    const paymentsByOrder = groupBy(data.payments, (payment) => payment.orderId);
+    const wrong = data.orderStatusChanges.filter((change) => {
+      switch (change.toStatus) {
+        case 'FAILED':
+          return !/^Not enough stock for ".+" \(\d+ requested, \d+ available\)\.$/.test(change.reason ?? '');
+        case 'CANCELLED':
+          return !change.reason?.trim();
+        case 'PAYMENT_FAILED':
+          return !change.reason || !(paymentsByOrder.get(change.orderId) ?? []).some((payment) => payment.failureReason === change.reason);
+        default:
+          return change.reason !== null;
+      }
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('should move orders exactly as their payments did: PAYMENT_FAILED per declined payment, PAID per captured one', () => {
+    const paymentsByOrder = groupBy(data.payments, (payment) => payment.orderId);
+    const history = groupBy(data.orderStatusChanges, (change) => change.orderId);
+    const wrong = data.orders.filter((order) => {
+      const payments = paymentsByOrder.get(order.id) ?? [];
+      const changes = history.get(order.id) ?? [];
+      const count = <T>(rows: T[], test: (row: T) => boolean) => rows.filter(test).length;
+      const paid = payments.filter((payment) => payment.status === 'CAPTURED' || payment.status === 'REFUNDED');
+      const paidChange = changes.find((change) => change.toStatus === 'PAID');
+      return (
+        count(payments, (payment) => payment.status === 'FAILED') !== count(changes, (change) => change.toStatus === 'PAYMENT_FAILED') ||
+        paid.length !== count(changes, (change) => change.toStatus === 'PAID') ||
+        (paidChange !== undefined && paid.some((payment) => ms(payment.createdAt) >= ms(paidChange.createdAt))) ||
+        (order.status === 'CANCELLED' && paid.some((payment) => payment.status !== 'REFUNDED'))
+      );
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('should reserve the stock of exactly the orders whose status says so, with their items', () => {
+    const orders = new Map(data.orders.map((order) => [order.id, order]));
+    const reservations = new Map(data.stockReservations.map((reservation) => [reservation.orderId, reservation]));
+    const itemsByOrder = groupBy(data.orderItems, (item) => item.orderId);
+    const reservedByOrder = groupBy(data.stockReservationItems, (item) => item.orderId);
+    const history = groupBy(data.orderStatusChanges, (change) => change.orderId);
+    expect(data.stockReservations.every((reservation) => orders.has(reservation.orderId))).toBe(true);
+
+    const wrong = data.orders.filter((order) => {
+      const reservation = reservations.get(order.id);
+      const reserved = reservedByOrder.get(order.id) ?? [];
+      const changes = history.get(order.id) ?? [];
+      if ((reservation?.status ?? null) !== EXPECTED_RESERVATION[order.status]) return true;
+      if (!reservation) return reserved.length > 0;
+      const wasConfirmed = changes.some((change) => change.toStatus === 'CONFIRMED');
+      const holdsItems = reservation.status === 'RESERVED' || (reservation.status === 'RELEASED' && wasConfirmed);
+      // Made when the product subgraph handled OrderCreated: before the order moved on because of it.
+      const settledBy = changes.find((change) => ['CONFIRMED', 'FAILED'].includes(change.toStatus));
+      const cancelled = changes.find((change) => change.toStatus === 'CANCELLED');
+      return (
+        JSON.stringify(asLines(reserved)) !== JSON.stringify(holdsItems ? asLines(itemsByOrder.get(order.id) ?? []) : []) ||
+        ms(reservation.createdAt) <= ms(order.createdAt) ||
+        (settledBy && ms(reservation.createdAt) >= ms(settledBy.createdAt)) ||
+        (cancelled ? ms(reservation.updatedAt) <= ms(cancelled.createdAt) : ms(reservation.updatedAt) !== ms(reservation.createdAt))
+      );
+    });
+    expect(wrong).toEqual([]);
+    expect(new Set(data.stockReservations.map((reservation) => reservation.status)).size).toBe(3);
+    // A cancellation that overtook the reservation leaves a RELEASED tombstone without items.
+    expect(data.stockReservations.some((reservation) => reservation.status === 'RELEASED' && !reservedByOrder.has(reservation.orderId))).toBe(true);
+    expect(data.products.filter((product) => product.stock < 0)).toEqual([]);
+  });
+
+  it('should queue an OrderCreated in the order outbox for every PENDING order, and no other event', () => {
+    const itemsByOrder = groupBy(data.orderItems, (item) => item.orderId);
+    const pending = data.orders.filter((order) => order.status === 'PENDING');
+    expect(pending.length).toBeGreaterThan(0);
+    const expected = pending.map((order) => ({ orderId: order.id, userId: order.userId, items: asLines(itemsByOrder.get(order.id) ?? []) }));
+    const queued = data.outbox.order.map((event) => {
+      expect(event).toMatchObject({ stream: 'order', type: 'OrderCreated', publishedAt: null });
+      const payload = event.payload as { orderId: string; userId: string; items: { productId: string; quantity: number }[] };
+      return { ...payload, items: asLines(payload.items) };
+    });
+    expect(queued.sort((a, b) => a.orderId.localeCompare(b.orderId))).toEqual(expected);
+    expect(data.outbox.product).toEqual([]);
+    expect(data.outbox.payment).toEqual([]);
+    expect(data.processedEvents).toEqual([0, 0, 0]);
+  });
+
+  it('should shape card and PayPal payments as payForOrder leaves them, bank transfers as createPayment does', () => {
+    const wrong = data.payments.filter((payment) => {
+      const charged = payment.status === 'CAPTURED' || payment.status === 'REFUNDED';
+      if (payment.method === 'BANK_TRANSFER') {
+        return (
+          payment.idempotencyKey !== null ||
+          payment.processorReference !== null ||
+          (payment.status === 'FAILED') !== (payment.failureReason !== null)
+        );
+      }
+      return (
+        payment.idempotencyKey !== `seed-${payment.id}` ||
+        // The CHECK constraint of the payment migrations, and payForOrder's validation.
+        !/^[A-Za-z0-9_-]{8,100}$/.test(payment.idempotencyKey) ||
+        payment.status === 'PENDING' ||
+        (charged ? !/^ch_fake_[0-9a-f]{24}$/.test(payment.processorReference ?? '') : payment.processorReference !== null) ||
+        (payment.status === 'FAILED' ? payment.failureReason !== 'card_declined' : payment.failureReason !== null)
+      );
+    });
+    expect(wrong).toEqual([]);
+    expect(new Set(data.payments.map((payment) => payment.processorReference).filter(Boolean)).size).toBe(
+      data.payments.filter((payment) => payment.processorReference).length,
+    );
+  });
+
+  it('should leave a payment tombstone for exactly the cancelled orders, once each cancellation happened', () => {
+    const cancelledAt = new Map(
+      data.orderStatusChanges.filter((change) => change.toStatus === 'CANCELLED').map((change) => [change.orderId, ms(change.createdAt)]),
+    );
+    const cancelled = data.orders.filter((order) => order.status === 'CANCELLED').map((order) => order.id).sort();
+    expect(data.cancelledOrders.map((tombstone) => tombstone.orderId)).toEqual(cancelled);
+    const early = data.cancelledOrders.filter((tombstone) => ms(tombstone.cancelledAt) <= (cancelledAt.get(tombstone.orderId) ?? Infinity));
+    expect(early).toEqual([]);
+  });
+
   it('should stamp UUIDv7 ids from createdAt, so that id order is creation order', () => {
-    for (const rows of [data.users, data.categories, data.products, data.orders, data.payments]) {
+    for (const rows of [data.users, data.categories, data.products, data.orders, data.orderStatusChanges, data.payments]) {
       const createdAts = rows.map((row) => ms(row.createdAt));
       expect(createdAts).toEqual([...createdAts].sort((a, b) => a - b));
       const wrong = rows.filter(
@@ -219,8 +426,20 @@ describe('seed', () => {
     await dbs.order.order.delete({ where: { id: extra.id } });
   });
 
-  it('should replace the data with the very same rows on every run', async () => {
+  it('should replace the data, events in flight included, with the very same rows on every run', async () => {
     const extra = await dbs.product.category.create({ data: { name: 'Temporary' } });
+    // What running services leave behind: handled and published events, a reservation, a tombstone.
+    const orderId = '01920000-0000-7000-8000-00000000beef';
+    const eventId = '01920000-0000-7000-8000-00000000feed';
+    await dbs.product.stockReservation.create({
+      data: { orderId, status: 'RESERVED', items: { create: [{ productId: data.products[0]!.id, quantity: 1 }] } },
+    });
+    await dbs.payment.cancelledOrder.create({ data: { orderId } });
+    for (const db of [dbs.order, dbs.product, dbs.payment]) {
+      await claimEvent(db, 'seed-test', eventId);
+      await enqueueEvent(db, 'PaymentFailed', { paymentId: orderId, orderId, reason: 'card_declined' });
+    }
+
     const run = await runSeedCli(databases);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const again = await readAll();

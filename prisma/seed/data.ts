@@ -1,13 +1,14 @@
 // The demo data set, generated in memory before anything touches a database. Everything comes
 // from one seeded faker and a fixed reference date, so every run produces the same rows, ids
 // included: examples and benchmarks can name them.
-import type { Faker } from '@faker-js/faker' with { 'resolution-mode': 'import' };
 import type { Role, User } from '../user/generated/client';
-import type { Category, Product } from '../product/generated/client';
-import type { Order, OrderItem, OrderStatus } from '../order/generated/client';
-import type { Payment, PaymentMethod, PaymentStatus } from '../payment/generated/client';
+import type { Category, Product, StockReservation, StockReservationItem } from '../product/generated/client';
+import type { Order, OrderItem, OrderStatus, OrderStatusChange } from '../order/generated/client';
+import type { CancelledOrder, Payment } from '../payment/generated/client';
+import type { EventPayloads } from '../../shared/events/contracts';
 import { CATEGORIES } from './catalog';
-import { uuid7 } from '../../shared/uuid7';
+import { DAY, Generator, HOUR, MINUTE, weighted, type Weighted } from './generator';
+import { paymentRow, tellStory } from './lifecycle';
 
 export const SEED = 20_240_611;
 
@@ -30,15 +31,16 @@ export interface ShopData {
   users: User[];
   categories: Category[];
   products: Product[];
+  stockReservations: StockReservation[];
+  stockReservationItems: StockReservationItem[];
   orders: Order[];
   orderItems: OrderItem[];
+  orderStatusChanges: OrderStatusChange[];
+  /** For the order outbox: the PENDING orders' OrderCreated, which the product subgraph has yet to handle. */
+  orderCreatedEvents: EventPayloads['OrderCreated'][];
   payments: Payment[];
+  cancelledOrders: CancelledOrder[];
 }
-
-const SECOND = 1_000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 /** The documented customer's orders: one in every stage of the lifecycle, recent first. */
 const CUSTOMER_ORDERS: readonly [ageHours: number, status: OrderStatus][] = [
@@ -56,12 +58,6 @@ const ADMIN_ORDERS: readonly [ageHours: number, status: OrderStatus][] = [
   [180 * 24, 'DELIVERED'],
 ];
 
-type Weighted<T> = { value: T; weight: number }[];
-
-function weighted<T>(...table: [value: T, weight: number][]): Weighted<T> {
-  return table.map(([value, weight]) => ({ value, weight }));
-}
-
 /** Young orders are still moving through the lifecycle; old ones have mostly arrived. */
 function statusWeightsForAge(ageMs: number): Weighted<OrderStatus> {
   if (ageMs < 2 * DAY) {
@@ -73,47 +69,8 @@ function statusWeightsForAge(ageMs: number): Weighted<OrderStatus> {
   return weighted(['DELIVERED', 80], ['CANCELLED', 10], ['PAYMENT_FAILED', 5], ['FAILED', 3], ['SHIPPED', 2]);
 }
 
-const METHOD_WEIGHTS = weighted<PaymentMethod>(['CARD', 70], ['PAYPAL', 20], ['BANK_TRANSFER', 10]);
 const ITEM_COUNT_WEIGHTS = weighted([1, 30], [2, 30], [3, 20], [4, 12], [5, 8]);
 const QUANTITY_WEIGHTS = weighted([1, 75], [2, 18], [3, 7]);
-
-class Generator {
-  constructor(
-    readonly faker: Faker,
-    readonly now: Date,
-  ) {}
-
-  id(createdAt: Date): string {
-    return uuid7(createdAt, (length) => Uint8Array.from({ length }, () => this.faker.number.int(255)));
-  }
-
-  pick<T>(table: Weighted<T>): T {
-    return this.faker.helpers.weightedArrayElement(table);
-  }
-
-  chance(probability: number): boolean {
-    return this.faker.datatype.boolean({ probability });
-  }
-
-  /** An instant in [from, to], to the millisecond. */
-  between(from: number, to: number): Date {
-    return new Date(this.faker.number.int({ min: Math.round(from), max: Math.round(to) }));
-  }
-
-  ago(ms: number): number {
-    return this.now.getTime() - ms;
-  }
-
-  /** An instant `min..max` ms after `date`, but never after "now". */
-  after(date: Date, min: number, max: number): Date {
-    return new Date(Math.min(this.now.getTime(), date.getTime() + this.faker.number.int({ min, max })));
-  }
-
-  /** Usually untouched since creation, sometimes edited later. */
-  updatedAt(createdAt: Date, probability: number): Date {
-    return this.chance(probability) ? this.between(createdAt.getTime(), this.now.getTime()) : createdAt;
-  }
-}
 
 function generateUsers(g: Generator): User[] {
   const { admin, customer } = DOCUMENTED_ACCOUNTS;
@@ -238,70 +195,17 @@ function planOrders(g: Generator, users: User[]): OrderPlan[] {
   );
 }
 
-/**
- * When the order last changed and the payments it went through, following the lifecycle:
- * PENDING -> CONFIRMED (stock reserved) -> PAID or PAYMENT_FAILED -> SHIPPED -> DELIVERED,
- * with FAILED (could not be confirmed) and CANCELLED (refunded when it had been paid) on the side.
- */
-function lifecycle(g: Generator, order: Order): { updatedAt: Date; payments: Omit<Payment, 'id'>[] } {
-  const payments: Omit<Payment, 'id'>[] = [];
-  const method = g.pick(METHOD_WEIGHTS);
-  const payment = (status: PaymentStatus, createdAt: Date, updatedAt: Date) => {
-    payments.push({ orderId: order.id, amount: order.totalAmount, currency: order.currency, status, method, createdAt, updatedAt });
-    return updatedAt;
-  };
-  const settled = (createdAt: Date) =>
-    method === 'BANK_TRANSFER' ? g.after(createdAt, HOUR, 2 * DAY) : g.after(createdAt, 2 * SECOND, 30 * SECOND);
-  const confirmed = g.after(order.createdAt, SECOND, 10 * SECOND);
-  const attempt = () => g.after(confirmed, MINUTE, 30 * MINUTE);
-
-  /** A successful payment's start and settlement, sometimes after a declined first attempt. */
-  const capture = () => {
-    let start = attempt();
-    if (g.chance(0.08)) {
-      const declined = payment('FAILED', start, g.after(start, 2 * SECOND, 20 * SECOND));
-      start = g.after(declined, MINUTE, 2 * HOUR);
-    }
-    return { start, paid: settled(start) };
-  };
-
-  switch (order.status) {
-    case 'PENDING':
-      return { updatedAt: order.createdAt, payments };
-    case 'FAILED':
-      return { updatedAt: confirmed, payments };
-    case 'CONFIRMED':
-      if (g.chance(0.5)) {
-        const start = attempt();
-        payment('PENDING', start, start);
-      }
-      return { updatedAt: confirmed, payments };
-    case 'PAYMENT_FAILED': {
-      const start = attempt();
-      return { updatedAt: payment('FAILED', start, g.after(start, 2 * SECOND, 20 * SECOND)), payments };
-    }
-    case 'PAID':
-    case 'SHIPPED':
-    case 'DELIVERED': {
-      const { start, paid } = capture();
-      payment('CAPTURED', start, paid);
-      if (order.status === 'PAID') return { updatedAt: paid, payments };
-      const shipped = g.after(paid, 4 * HOUR, 3 * DAY);
-      if (order.status === 'SHIPPED') return { updatedAt: shipped, payments };
-      return { updatedAt: g.after(shipped, DAY, 6 * DAY), payments };
-    }
-    case 'CANCELLED': {
-      if (!g.chance(0.4)) return { updatedAt: g.after(order.createdAt, 5 * MINUTE, 2 * DAY), payments };
-      const { start, paid } = capture();
-      return { updatedAt: payment('REFUNDED', start, g.after(paid, HOUR, 5 * DAY)), payments };
-    }
-  }
-}
-
 function generateOrders(g: Generator, users: User[], products: Product[]) {
-  const orders: Order[] = [];
-  const orderItems: OrderItem[] = [];
-  const payments: Payment[] = [];
+  const data: Omit<ShopData, 'users' | 'categories' | 'products'> = {
+    stockReservations: [],
+    stockReservationItems: [],
+    orders: [],
+    orderItems: [],
+    orderStatusChanges: [],
+    orderCreatedEvents: [],
+    payments: [],
+    cancelledOrders: [],
+  };
   for (const plan of planOrders(g, users)) {
     const id = g.id(plan.createdAt);
     const lines = g.faker.helpers.arrayElements(products, g.pick(ITEM_COUNT_WEIGHTS)).map((product) => ({
@@ -312,7 +216,7 @@ function generateOrders(g: Generator, users: User[], products: Product[]) {
       quantity: g.pick(QUANTITY_WEIGHTS),
       unitPriceAmount: product.priceAmount,
     }));
-    const order: Order = {
+    const placed: Order = {
       id,
       userId: plan.userId,
       status: plan.status ?? g.pick(statusWeightsForAge(g.now.getTime() - plan.createdAt.getTime())),
@@ -320,13 +224,39 @@ function generateOrders(g: Generator, users: User[], products: Product[]) {
       currency: CURRENCY,
       createdAt: plan.createdAt,
       updatedAt: plan.createdAt,
+      version: 0,
     };
-    const { updatedAt, payments: history } = lifecycle(g, order);
-    orders.push({ ...order, updatedAt });
-    orderItems.push(...lines);
-    payments.push(...history.map((payment) => ({ id: g.id(payment.createdAt), ...payment })));
+    const { steps, payments, reservation, cancelledAt } = tellStory(g, placed, lines);
+    const changes = steps.map((step, index) => ({
+      id: g.id(step.at),
+      orderId: id,
+      fromStatus: steps[index - 1]?.status ?? null,
+      toStatus: step.status,
+      reason: step.reason,
+      version: index + 1,
+      createdAt: step.at,
+    }));
+    const latest = changes.at(-1);
+    if (latest?.toStatus !== placed.status) throw new Error(`seed: the story of order ${id} does not end in ${placed.status}`);
+    // As the order subgraph keeps it: the latest change's instant and version.
+    data.orders.push({ ...placed, updatedAt: latest.createdAt, version: latest.version });
+    data.orderItems.push(...lines);
+    data.orderStatusChanges.push(...changes);
+    data.payments.push(...payments.map((draft) => paymentRow(g.id(draft.createdAt), placed, draft)));
+
+    // In item id order, as placeOrder lists them in OrderCreated.
+    const orderLines = [...lines]
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map(({ productId, quantity }) => ({ productId, quantity }));
+    if (placed.status === 'PENDING') data.orderCreatedEvents.push({ orderId: id, userId: placed.userId, items: orderLines });
+    if (reservation) {
+      const { holdsItems, ...row } = reservation;
+      data.stockReservations.push({ orderId: id, ...row });
+      if (holdsItems) data.stockReservationItems.push(...orderLines.map((line) => ({ orderId: id, ...line })));
+    }
+    if (cancelledAt) data.cancelledOrders.push({ orderId: id, cancelledAt });
   }
-  return { orders, orderItems, payments };
+  return data;
 }
 
 /** The whole data set. Same options, same rows, byte for byte. */

@@ -76,9 +76,12 @@ function summarize(outcome: SeedOutcome): string {
   if (!outcome.seeded) {
     return `Seed skipped: the user database already has ${outcome.existingUsers} users (npm run db:seed replaces the data).`;
   }
-  const { users, categories, products, orders, orderItems, payments } = outcome.counts;
+  const { users, categories, products, orders, orderItems, orderStatusChanges, stockReservations, payments, orderCreatedEvents } =
+    outcome.counts;
   return (
     `Seeded ${users} users, ${categories} categories, ${products} products, ${orders} orders ` +
-    `(${orderItems} items) and ${payments} payments in ${(outcome.durationMs / 1000).toFixed(1)} s.`
+    `(${orderItems} items, ${orderStatusChanges} status changes, ${stockReservations} stock reservations) ` +
+    `and ${payments} payments in ${(outcome.durationMs / 1000).toFixed(1)} s; ` +
+    `${orderCreatedEvents} PENDING orders get their stock reserved once the services run.`
   );
 }

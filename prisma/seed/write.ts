@@ -5,6 +5,7 @@ import type { Db as OrderDb } from '../../subgraphs/order/db';
 import type { Db as PaymentDb } from '../../subgraphs/payment/db';
 import type { Db as ProductDb } from '../../subgraphs/product/db';
 import type { Db as UserDb } from '../../subgraphs/user/db';
+import { enqueueEvent } from '../../shared/events/outbox';
 import type { SubgraphName } from '../../shared/services';
 import type { ShopData } from './data';
 
@@ -59,8 +60,9 @@ async function insertInChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<unkn
 /** Waits inside an open transaction until every database has written, or throws to roll back. */
 type AllWritten = () => Promise<void>;
 
-// Per database: delete the seeded tables' rows (children first), insert the new ones, then
-// hold the transaction open until the other databases are done too.
+// Per database: delete the seeded tables' rows (children first) and the events in flight of the
+// data being replaced, insert the new rows, then hold the transaction open until the other
+// databases are done too.
 type Replace = (dbs: SeedDatabases, data: ShopData, allWritten: AllWritten) => Promise<void>;
 
 const replaceUsers: Replace = ({ user: db }, data, allWritten) =>
@@ -72,26 +74,43 @@ const replaceUsers: Replace = ({ user: db }, data, allWritten) =>
 
 const replaceCatalog: Replace = ({ product: db }, data, allWritten) =>
   db.$transaction(async (tx) => {
+    await tx.outboxEvent.deleteMany();
+    await tx.processedEvent.deleteMany();
+    await tx.stockReservationItem.deleteMany();
+    await tx.stockReservation.deleteMany();
     await tx.product.deleteMany();
     await tx.category.deleteMany();
     await insertInChunks(data.categories, (chunk) => tx.category.createMany({ data: chunk }));
     await insertInChunks(data.products, (chunk) => tx.product.createMany({ data: chunk }));
+    await insertInChunks(data.stockReservations, (chunk) => tx.stockReservation.createMany({ data: chunk }));
+    await insertInChunks(data.stockReservationItems, (chunk) => tx.stockReservationItem.createMany({ data: chunk }));
     await allWritten();
   }, TRANSACTION_OPTIONS);
 
 const replaceOrders: Replace = ({ order: db }, data, allWritten) =>
   db.$transaction(async (tx) => {
+    await tx.outboxEvent.deleteMany();
+    await tx.processedEvent.deleteMany();
+    await tx.orderStatusChange.deleteMany();
     await tx.orderItem.deleteMany();
     await tx.order.deleteMany();
     await insertInChunks(data.orders, (chunk) => tx.order.createMany({ data: chunk }));
     await insertInChunks(data.orderItems, (chunk) => tx.orderItem.createMany({ data: chunk }));
+    await insertInChunks(data.orderStatusChanges, (chunk) => tx.orderStatusChange.createMany({ data: chunk }));
+    // Published by the order subgraph's relay once it runs: the product subgraph then reserves
+    // the PENDING orders' stock and they move on, as if just placed.
+    for (const payload of data.orderCreatedEvents) await enqueueEvent(tx, 'OrderCreated', payload);
     await allWritten();
   }, TRANSACTION_OPTIONS);
 
 const replacePayments: Replace = ({ payment: db }, data, allWritten) =>
   db.$transaction(async (tx) => {
+    await tx.outboxEvent.deleteMany();
+    await tx.processedEvent.deleteMany();
+    await tx.cancelledOrder.deleteMany();
     await tx.payment.deleteMany();
     await insertInChunks(data.payments, (chunk) => tx.payment.createMany({ data: chunk }));
+    await insertInChunks(data.cancelledOrders, (chunk) => tx.cancelledOrder.createMany({ data: chunk }));
     await allWritten();
   }, TRANSACTION_OPTIONS);
 
