@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from '../logger';
 import type { EventEnvelope, EventType } from './contracts';
+import { settledOrOffline } from './redis';
 import { parseEntry, streamKey } from './streams';
 
 export type EventHandlers = { [T in EventType]?: (event: EventEnvelope<T>) => Promise<void> };
@@ -33,27 +34,25 @@ export class StreamConsumer {
   /** This instance's name within the group. */
   readonly name = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private running: Promise<void> | undefined;
+  /** The handler call in progress, if any: settles when the handler does, whether it failed or not. */
+  private handling: Promise<unknown> | undefined;
   private stopped = false;
   private lastClaim = 0;
 
   constructor(private readonly options: StreamConsumerOptions) {}
 
   async start(): Promise<void> {
-    const { redis, prefix, group, streams } = this.options;
-    for (const stream of streams) {
-      try {
-        // From the beginning of the stream: events published before this group existed count too.
-        await redis.xgroup('CREATE', streamKey(prefix, stream), group, '0', 'MKSTREAM');
-      } catch (error) {
-        if (!String(error).includes('BUSYGROUP')) throw error;
-      }
-    }
+    await this.createGroups();
     this.running = this.loop();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.running;
+    // The loop ends within one read, unless Redis is unreachable: then its read or acknowledgement
+    // waits for Redis forever (ioredis settles neither when the connection is closed), so only
+    // the handler in hand is waited for. Its event, not acknowledged, is delivered again.
+    await settledOrOffline(this.options.redis, this.running);
+    await this.handling;
   }
 
   private async loop(): Promise<void> {
@@ -69,12 +68,36 @@ export class StreamConsumer {
           'GROUP', group, this.name, 'COUNT', 50, 'BLOCK', blockMs, 'STREAMS', ...keys, ...keys.map(() => '>'),
         )) as StreamReply;
         for (const [key, entries] of reply ?? []) {
-          for (const [id, fields] of entries) await this.handle(key, id, fields);
+          for (const [id, fields] of entries) {
+            // Left pending when stopping: another instance claims them.
+            if (this.stopped) break;
+            await this.handle(key, id, fields);
+          }
         }
       } catch (error) {
         if (this.stopped) break;
         logger.warn({ err: error, group }, 'event consumer read failed; retrying');
+        // The stream and its group are gone (a Redis restarted without persistence, a deleted
+        // key): every read fails with NOGROUP until they are created again.
+        if (String(error).includes('NOGROUP')) {
+          await this.createGroups().catch((createError: unknown) => {
+            logger.warn({ err: createError, group }, 'could not recreate the consumer group');
+          });
+        }
         await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  /** Creates the group on every stream, and the streams; leaves those that exist as they are. */
+  private async createGroups(): Promise<void> {
+    const { redis, prefix, group, streams } = this.options;
+    for (const stream of streams) {
+      try {
+        // From the beginning of the stream: events published before this group existed count too.
+        await redis.xgroup('CREATE', streamKey(prefix, stream), group, '0', 'MKSTREAM');
+      } catch (error) {
+        if (!String(error).includes('BUSYGROUP')) throw error;
       }
     }
   }
@@ -90,6 +113,7 @@ export class StreamConsumer {
     const pending = (await redis.xpending(key, group, '-', '+', 1000, this.name)) as [string, string, number, number][];
     const deliveries = new Map(pending.map(([id, , , count]) => [id, count]));
     for (const [id, fields] of entries) {
+      if (this.stopped) return;
       if ((deliveries.get(id) ?? 0) > maxDeliveries) await this.deadLetter(key, id, fields);
       else await this.handle(key, id, fields);
     }
@@ -104,7 +128,9 @@ export class StreamConsumer {
     }
     const handler = handlers[event.type] as ((event: EventEnvelope) => Promise<void>) | undefined;
     try {
-      await handler?.(event);
+      const handling = handler?.(event);
+      this.handling = handling?.catch(() => undefined);
+      await handling;
       await redis.xack(key, group, id);
     } catch (error) {
       // Not acknowledged: it stays pending and is retried when claimed.

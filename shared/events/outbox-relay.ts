@@ -6,6 +6,7 @@ import type Redis from 'ioredis';
 import pg from 'pg';
 import type { Logger } from '../logger';
 import { OUTBOX_CHANNEL } from './outbox';
+import { settledOrOffline } from './redis';
 import { streamKey } from './streams';
 import type { EventEnvelope, EventType } from './contracts';
 
@@ -52,7 +53,9 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.draining;
+    // A publish waiting for an unreachable Redis is not waited for: its rows stay unpublished, and
+    // the next relay publishes them.
+    await settledOrOffline(this.options.redis, this.draining);
     await this.client?.end().catch(() => undefined);
   }
 

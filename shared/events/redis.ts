@@ -26,9 +26,31 @@ export function createRedis(url: string, name: string, logger: Logger): Redis {
 
 /** Closes a connection, whatever state it is in. */
 export async function closeRedis(redis: Redis): Promise<void> {
+  // QUIT would queue behind the commands waiting for an unreachable Redis, that is forever: a
+  // connection that is not up is dropped instead, which ends its reconnection attempts too.
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
   try {
     await redis.quit();
   } catch {
     redis.disconnect();
   }
+}
+
+/**
+ * Resolves once `work` has settled, or once `redis` is not connected: a command queued while Redis
+ * is unreachable waits until it is back, so a worker that is stopping must not wait for it.
+ */
+export function settledOrOffline(redis: Redis, work: Promise<unknown> | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      redis.off('close', done);
+      resolve();
+    };
+    if (!work || redis.status !== 'ready') return done();
+    redis.once('close', done);
+    work.then(done, done);
+  });
 }

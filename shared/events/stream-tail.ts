@@ -3,6 +3,7 @@
 // it resumes exactly there: events published meanwhile are read, not lost.
 import type Redis from 'ioredis';
 import type { Logger } from '../logger';
+import { settledOrOffline } from './redis';
 import { parseEntry, streamKey } from './streams';
 
 export interface StreamTailOptions<T> {
@@ -32,7 +33,8 @@ export class StreamTail<T> {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.running;
+    // The loop ends within one read, unless Redis is unreachable: then the read waits for Redis forever.
+    await settledOrOffline(this.options.redis, this.running);
   }
 
   private async loop(): Promise<void> {

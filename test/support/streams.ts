@@ -1,0 +1,205 @@
+// Event streams in tests without sleeping: put an envelope on a stream as the outbox relay does,
+// wait for what a worker publishes with a blocking XREAD bounded by a deadline, and wait for what
+// a worker hands to a callback. A wait that runs out fails with what did arrive. Connection
+// failures on demand too: find a connection by name to kill it, or cut Redis off behind a proxy.
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import Redis from 'ioredis';
+import type { EventEnvelope, EventPayloads, EventType } from '../../shared/events/contracts';
+import { parseEntry, streamKey } from '../../shared/events/streams';
+import { newUuid7 } from '../../shared/uuid7';
+import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from './events';
+
+export interface StreamEntry {
+  /** The Redis entry id ("<ms>-<seq>"). */
+  id: string;
+  fields: string[];
+  /** The envelope the entry carries; null for an entry that is not one. */
+  event: EventEnvelope | null;
+}
+
+export interface StreamOptions {
+  /** The key prefix; the file's TEST_EVENTS_PREFIX unless a test isolates itself further. */
+  prefix?: string;
+}
+
+export interface WaitOptions extends StreamOptions {
+  /** Only entries this accepts count (all by default). */
+  where?: (entry: StreamEntry) => boolean;
+  /** Reads entries after this id: "0-0" (the default) is the whole stream. */
+  after?: string;
+  timeoutMs?: number;
+}
+
+type XReadReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
+
+/** A plain connection for a test's own reads and writes; the test quits it. */
+export function connectTestRedis(name = 'test'): Redis {
+  return new Redis(TEST_REDIS_URL, { connectionName: name, maxRetriesPerRequest: 1 });
+}
+
+/** An envelope as the relay builds it: a fresh UUIDv7 id and the current time. */
+export function buildEnvelope<T extends EventType>(
+  type: T,
+  payload: EventPayloads[T],
+  overrides: Partial<EventEnvelope<T>> = {},
+): EventEnvelope<T> {
+  return { id: newUuid7(), type, occurredAt: new Date().toISOString(), payload, ...overrides };
+}
+
+/** Appends `envelope` to `stream` in the relay's entry format; returns the entry id. */
+export async function publishEnvelope(
+  redis: Redis,
+  stream: string,
+  envelope: EventEnvelope,
+  { prefix = TEST_EVENTS_PREFIX }: StreamOptions = {},
+): Promise<string> {
+  const id = await redis.xadd(streamKey(prefix, stream), '*', 'event', JSON.stringify(envelope));
+  if (!id) throw new Error(`XADD to ${stream} returned no id`);
+  return id;
+}
+
+/** Every entry of `stream` now, oldest first. */
+export async function readEntries(redis: Redis, stream: string, { prefix = TEST_EVENTS_PREFIX }: StreamOptions = {}): Promise<StreamEntry[]> {
+  const entries = await redis.xrange(streamKey(prefix, stream), '-', '+');
+  return entries.map(([id, fields]) => ({ id, fields, event: parseEntry<EventEnvelope>(fields) }));
+}
+
+/**
+ * Waits until `count` entries of `stream` match `where` and returns the first `count` of them,
+ * oldest first. Blocks in XREAD on a connection of its own (a blocked connection can do nothing
+ * else), so `redis` stays free for the test.
+ */
+export async function waitForEntries(
+  redis: Redis,
+  stream: string,
+  count: number,
+  { prefix = TEST_EVENTS_PREFIX, where = () => true, after = '0-0', timeoutMs = 5_000 }: WaitOptions = {},
+): Promise<StreamEntry[]> {
+  const key = streamKey(prefix, stream);
+  const reader = redis.duplicate();
+  const matched: StreamEntry[] = [];
+  const deadline = Date.now() + timeoutMs;
+  let last = after;
+  try {
+    while (matched.length < count) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        const seen = matched.map((entry) => entry.event?.type ?? entry.fields.join(' '));
+        throw new Error(`expected ${count} matching entries on ${key} within ${timeoutMs} ms, got ${matched.length}: ${JSON.stringify(seen)}`);
+      }
+      const reply = (await reader.xread('COUNT', 100, 'BLOCK', remaining, 'STREAMS', key, last)) as XReadReply;
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          last = id;
+          const entry = { id, fields, event: parseEntry<EventEnvelope>(fields) };
+          if (matched.length < count && where(entry)) matched.push(entry);
+        }
+      }
+    }
+    return matched;
+  } finally {
+    reader.disconnect();
+  }
+}
+
+/** The ids of the connections whose name `matches` (CLIENT LIST), to kill one as a network failure would. */
+export async function clientIds(redis: Redis, matches: (name: string) => boolean): Promise<string[]> {
+  const list = (await redis.call('CLIENT', 'LIST')) as string;
+  const ids: string[] = [];
+  for (const line of list.split('\n')) {
+    const fields = new Map(line.split(' ').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    const id = fields.get('id');
+    if (id && matches(fields.get('name') ?? '')) ids.push(id);
+  }
+  return ids;
+}
+
+export interface Collector<T> {
+  /** Everything received so far, in order. */
+  readonly items: T[];
+  /** The callback to hand to a worker (a handler, a tail's onEvent). */
+  push(item: T): void;
+  /** Resolves with the items once at least `count` arrived; rejects after `timeoutMs`. */
+  waitFor(count: number, timeoutMs?: number): Promise<T[]>;
+}
+
+/** Records what a worker hands to a callback, and lets a test wait for it without sleeping. */
+export function createCollector<T>(): Collector<T> {
+  const items: T[] = [];
+  const waiters = new Set<() => void>();
+  return {
+    items,
+    push: (item) => {
+      items.push(item);
+      for (const wake of waiters) wake();
+    },
+    waitFor: (count, timeoutMs = 5_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (items.length < count) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve([...items]);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`expected ${count} items within ${timeoutMs} ms, got ${items.length}: ${JSON.stringify(items).slice(0, 2000)}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+export interface RedisProxy {
+  /** The test Redis, reached through the proxy. */
+  url: string;
+  /** Drops every connection and every new one from now on, as an outage would. */
+  cut(): void;
+  /** Lets connections through again. */
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy in front of the test Redis (host and port of TEST_REDIS_URL) that a test can cut. */
+export async function startRedisProxy(): Promise<RedisProxy> {
+  const target = new URL(TEST_REDIS_URL);
+  const sockets = new Set<Socket>();
+  let down = false;
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    // A cut connection errors on both sides; that is the point.
+    socket.on('error', () => {});
+  };
+  const server = createServer((client) => {
+    track(client);
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    track(upstream);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const cut = () => {
+    down = true;
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut,
+    restore: () => {
+      down = false;
+    },
+    close: () => {
+      cut();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
