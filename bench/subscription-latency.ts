@@ -1,0 +1,204 @@
+// `npm run bench:subscriptions`: how long an order status change takes from its commit to its
+// arrival at subscribers, through the real stack (PostgreSQL, Redis, four subgraph processes, a
+// gateway), with 1,000 graphql-ws subscribers (a) spread over 100 orders and (b) all on one order.
+//
+// Latency = arrival time at the subscriber - `at` of the change (the timestamp written by the
+// transaction that committed it). Writes bench/results/subscription-latency.json.
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createClient, type Client } from 'graphql-ws';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { applyMigrations } from '../shared/db/migrations';
+import { startServiceProcess, type ServiceProcess } from '../shared/process/service-process';
+import { ROOT_DIR } from '../shared/paths';
+import { databaseUrlVar, subgraphUrlVar, SUBGRAPHS, type SubgraphName } from '../shared/services';
+
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
+const ORDERS_SPREAD = 100;
+const ROUNDS_ONE_ORDER = Number(process.env.BENCH_ROUNDS ?? 10);
+const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const run = randomBytes(3).toString('hex');
+
+const SUBSCRIPTION = /* GraphQL */ `
+  subscription Watch($id: ID) {
+    orderStatusChanged(orderId: $id) { orderId to version at order { total { amount } user { name } } }
+  }
+`;
+
+async function main(): Promise<void> {
+  const databases = await createDatabases();
+  const processes: ServiceProcess[] = [];
+  try {
+    const gateway = await startStack(databases, processes);
+    const api = (query: string, variables: Record<string, unknown> = {}) => request(gateway.url, query, variables);
+    const userId = (await api(`mutation { createUser(input: { email: "bench-${run}@example.com", name: "Bench" }) { id } }`)).createUser.id;
+    const categoryId = (await api(`mutation { createCategory(name: "Bench ${run}") { id } }`)).createCategory.id;
+    const productId = (
+      await api(`mutation ($c: ID!) { createProduct(input: { sku: "BENCH-${run.toUpperCase()}", name: "Bench item", price: { amount: 999, currency: "USD" }, categoryId: $c, stock: 1000000 }) { id } }`, { c: categoryId })
+    ).createProduct.id;
+
+    const spread = await measure('1,000 subscribers over 100 orders', gateway.url, ORDERS_SPREAD, (i, orders) => orders[i % orders.length]!, { api, userId, productId });
+    const single: number[] = [];
+    for (let round = 0; round < ROUNDS_ONE_ORDER; round += 1) {
+      single.push(...(await measure(`1,000 subscribers on one order (round ${round + 1})`, gateway.url, 1, (_, orders) => orders[0]!, { api, userId, productId })));
+    }
+    const results = {
+      date: new Date().toISOString(),
+      node: process.version,
+      subscribers: SUBSCRIBERS,
+      spreadOverOrders: summarize(spread),
+      allOnOneOrder: summarize(single),
+    };
+    writeFileSync(path.join(ROOT_DIR, 'bench/results/subscription-latency.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.log(JSON.stringify(results, null, 2));
+  } finally {
+    await Promise.all(processes.map((process) => process.stop()));
+    await dropDatabases(databases);
+  }
+}
+
+interface Api {
+  api: (query: string, variables?: Record<string, unknown>) => Promise<any>;
+  userId: string;
+  productId: string;
+}
+
+/**
+ * Places `orderCount` orders and waits until they are CONFIRMED, subscribes SUBSCRIBERS clients
+ * (subscriber i watches pick(i, orders)), then drives every order through PAID, SHIPPED and
+ * DELIVERED and collects each delivery's latency.
+ */
+async function measure(label: string, gatewayUrl: string, orderCount: number, pick: (i: number, orders: string[]) => string, { api, userId, productId }: Api): Promise<number[]> {
+  const orders: string[] = [];
+  for (let i = 0; i < orderCount; i += 1) {
+    orders.push((await api(`mutation ($u: ID!, $p: ID!) { placeOrder(userId: $u, items: [{ productId: $p, quantity: 1 }]) { id } }`, { u: userId, p: productId })).placeOrder.id);
+  }
+  await waitForStatus(api, orders, 'CONFIRMED');
+
+  const latencies: number[] = [];
+  const clients: Client[] = [];
+  const watched = Array.from({ length: SUBSCRIBERS }, (_, i) => pick(i, orders));
+  // Three changes per order (PAID, SHIPPED, DELIVERED), each delivered to every subscriber of it.
+  const total = watched.length * 3;
+  let received = 0;
+  let done: () => void = () => {};
+  const allReceived = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  for (const orderId of watched) {
+    const client = createClient({ url: gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    clients.push(client);
+    client.subscribe(
+      { query: SUBSCRIPTION, variables: { id: orderId } },
+      {
+        next: (result) => {
+          const change = (result.data as any)?.orderStatusChanged;
+          if (!change) return;
+          latencies.push(Date.now() - Date.parse(change.at));
+          received += 1;
+          if (received === total) done();
+        },
+        error: (error) => console.error('subscription error', error),
+        complete: () => {},
+      },
+    );
+  }
+  // Every subscription is registered once a query on the same socket has been answered.
+  await Promise.all(clients.map((client) => new Promise<void>((resolve, reject) => client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }))));
+
+  const started = Date.now();
+  for (const orderId of orders) {
+    await api(`mutation ($o: ID!, $k: String!) { payForOrder(orderId: $o, method: CARD, idempotencyKey: $k, paymentToken: "tok_visa") { id } }`, { o: orderId, k: `bench-${orderId}` });
+  }
+  await waitForStatus(api, orders, 'PAID');
+  for (const status of ['SHIPPED', 'DELIVERED']) {
+    for (const orderId of orders) await api(`mutation ($o: ID!, $s: OrderStatus!) { updateOrderStatus(id: $o, status: $s) { id } }`, { o: orderId, s: status });
+  }
+  await Promise.race([allReceived, new Promise((_, reject) => setTimeout(() => reject(new Error(`${label}: ${received}/${total} deliveries after 60 s`)), 60_000))]);
+  await Promise.all(clients.map((client) => client.dispose()));
+  const summary = summarize(latencies);
+  console.log(`${label}: ${latencies.length} deliveries in ${Date.now() - started} ms, p50 ${summary.p50} ms, p99 ${summary.p99} ms`);
+  return latencies;
+}
+
+async function waitForStatus(api: Api['api'], orders: string[], status: string): Promise<void> {
+  // Status changes are asynchronous (events); this bench polls, the tests await events.
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    const statuses = await Promise.all(orders.map(async (id) => (await api(`query ($id: ID!) { order(id: $id) { status } }`, { id })).order.status));
+    if (statuses.every((s) => s === status)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`orders did not all become ${status}`);
+}
+
+function summarize(latencies: number[]) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { deliveries: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.at(-1) ?? NaN };
+}
+
+async function request(url: string, query: string, variables: Record<string, unknown>) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await response.json()) as { data?: any; errors?: unknown[] };
+  if (body.errors?.length) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function createDatabases(): Promise<Record<SubgraphName, string>> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  const urls = {} as Record<SubgraphName, string>;
+  try {
+    for (const name of SUBGRAPHS) {
+      const database = `shop_bench_${run}_${name}`;
+      await admin.query(`CREATE DATABASE "${database}"`);
+      const url = new URL(ADMIN_URL);
+      url.pathname = `/${database}`;
+      urls[name] = url.toString();
+      await applyMigrations(name, urls[name]);
+    }
+  } finally {
+    await admin.end();
+  }
+  return urls;
+}
+
+async function dropDatabases(urls: Record<SubgraphName, string>): Promise<void> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    for (const url of Object.values(urls)) await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function startStack(databases: Record<SubgraphName, string>, processes: ServiceProcess[]): Promise<ServiceProcess> {
+  const env = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', REDIS_URL, EVENTS_PREFIX: `bench:${run}:` };
+  const urls: Record<string, string> = {};
+  const start = async (name: SubgraphName | 'gateway') => {
+    const service = await startServiceProcess(name, {
+      env: { ...env, ...urls, ...(name !== 'gateway' && { [databaseUrlVar(name)]: databases[name] }) },
+      onOutput: (chunk) => process.stderr.write(`[${name}] ${chunk}`),
+    });
+    processes.push(service);
+    if (name !== 'gateway') urls[subgraphUrlVar(name)] = service.url;
+    return service;
+  };
+  await start('user');
+  await start('product');
+  await start('order');
+  await start('payment');
+  return start('gateway');
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
