@@ -107,9 +107,11 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
   const bus = new EventBus(config.events, runtime.name, logger);
   const deps = { db, config, logger, metrics, bus };
   const server = await runtime.createServer(deps);
+  const port = await server.listen(config.port, config.host);
+  // After listening: the events a worker publishes at once (an outbox left by a crashed
+  // predecessor) may be resolved through this very server.
   const workers = runtime.createWorkers?.(deps) ?? [];
   for (const worker of workers) await worker.start();
-  const port = await server.listen(config.port, config.host);
   return {
     port,
     logger,
