@@ -84,7 +84,9 @@ async function main(): Promise<void> {
   console.log(`
   Supergraph ready
     GraphQL (HTTP)   ${gateway}
+    Subscriptions    ${gateway.replace('http', 'ws')}  (graphql-ws)
     Apollo Sandbox   ${gateway}  (open it in a browser)
+    Demo accounts    admin@shop.example (ADMIN), customer@shop.example (CUSTOMER)
     Subgraphs        ${SUBGRAPHS.map((name) => `${name} :${DEFAULT_PORTS[name]}`).join(', ')}
   Ctrl-C stops everything.
 `);
