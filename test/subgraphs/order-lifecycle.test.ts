@@ -2,13 +2,14 @@
 // what it publishes on the "order" stream, and how the events of the product and payment streams
 // move its orders. The test plays the product and payment services by publishing their events
 // itself, so every event arrives exactly when the test says.
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
+import { TEST_EVENTS_PREFIX } from '../support/events';
 import { errorCodes, graphql, ok } from '../support/graphql';
+import { buildEnvelope, connectTestRedis, publishEnvelope, readEntries, readUntil, type StreamEntry } from '../support/streams';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import { EVENT_STREAMS, type EventEnvelope, type EventPayloads, type EventType, type OrderStatusName } from '../../shared/events/contracts';
-import { parseEntry, streamKey } from '../../shared/events/streams';
+import { streamKey } from '../../shared/events/streams';
 import { newUuid7 } from '../../shared/uuid7';
 import type { SubgraphDb } from '../../shared/server/run-subgraph';
 import { orderSubgraph } from '../../subgraphs/order/server';
@@ -24,8 +25,6 @@ let orders: TestSubgraph<OrderDb>;
 const started: TestSubgraph<unknown>[] = [];
 /** Publishes the product and payment services' events. */
 let publisher: Redis;
-/** Blocks in XREAD on the order stream: a blocked connection can do nothing else. */
-let reader: Redis;
 let userId: string;
 let productId: string;
 
@@ -40,8 +39,7 @@ beforeAll(async () => {
   started.push(users, products);
   orders = await startTestSubgraph(orderSubgraph, databases.order, { USER_SUBGRAPH_URL: users.url, PRODUCT_SUBGRAPH_URL: products.url });
   started.push(orders);
-  publisher = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  reader = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  publisher = connectTestRedis('order-lifecycle');
 
   const { createUser } = await ok(users.url, `mutation { createUser(input: { email: "lifecycle@example.com", name: "Lin" }) { id } }`);
   userId = createUser.id;
@@ -56,7 +54,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   publisher?.disconnect();
-  reader?.disconnect();
   await Promise.all(started.map((subgraph) => subgraph.close()));
   await databases?.drop();
 });
@@ -84,13 +81,12 @@ interface Published<T extends EventType = EventType> {
 
 /** Publishes an event as its producing service's outbox relay would. */
 async function publish<T extends EventType>(type: T, payload: EventPayloads[T]): Promise<Published<T>> {
-  return republish({ id: newUuid7(), type, occurredAt: new Date().toISOString(), payload });
+  return republish(buildEnvelope(type, payload));
 }
 
 /** Puts an envelope on its stream; the very same envelope again is a redelivery. */
 async function republish<T extends EventType>(envelope: EventEnvelope<T>): Promise<Published<T>> {
-  const entryId = await publisher.xadd(streamKey(TEST_EVENTS_PREFIX, EVENT_STREAMS[envelope.type]), '*', 'event', JSON.stringify(envelope));
-  return { envelope, entryId: entryId! };
+  return { envelope, entryId: await publishEnvelope(publisher, EVENT_STREAMS[envelope.type], envelope) };
 }
 
 /** Whether the order subgraph left an event unacknowledged, to be retried (it should only for transient failures). */
@@ -101,41 +97,21 @@ async function isPending({ envelope, entryId }: Published): Promise<boolean> {
 
 /** Every event the order subgraph has published about `orderId` so far, oldest first. */
 async function eventsAbout(orderId: string): Promise<EventEnvelope[]> {
-  const entries = await publisher.xrange(streamKey(TEST_EVENTS_PREFIX, 'order'), '-', '+');
-  return entries.flatMap(([, fields]) => {
-    const event = parseEntry<EventEnvelope>(fields);
-    return event && (event.payload as { orderId?: string }).orderId === orderId ? [event] : [];
-  });
+  const entries = await readEntries(publisher, 'order');
+  return entries.flatMap(({ event }) => (event && (event.payload as { orderId?: string }).orderId === orderId ? [event] : []));
 }
 
 /**
  * Waits (XREAD BLOCK, no polling) until the order subgraph has published the status change of
  * `orderId` with this `version`, and returns all of the order's status changes so far.
  */
-async function changesUpTo(orderId: string, version: number, timeoutMs = 5_000): Promise<StatusChange[]> {
-  const key = streamKey(TEST_EVENTS_PREFIX, 'order');
-  const deadline = Date.now() + timeoutMs;
-  const changes: StatusChange[] = [];
-  let last = '0-0';
-  while (!changes.some((change) => change.version === version)) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) {
-      throw new Error(`order ${orderId} published no status change version ${version} within ${timeoutMs} ms; got ${JSON.stringify(changes)}`);
-    }
-    const reply = (await reader.xread('COUNT', 500, 'BLOCK', remaining, 'STREAMS', key, last)) as
-      | [string, [string, string[]][]][]
-      | null;
-    for (const [, entries] of reply ?? []) {
-      for (const [id, fields] of entries) {
-        last = id;
-        const event = parseEntry<EventEnvelope>(fields);
-        if (event?.type === 'OrderStatusChanged' && (event.payload as StatusChange).orderId === orderId) {
-          changes.push(event.payload as StatusChange);
-        }
-      }
-    }
-  }
-  return changes;
+async function changesUpTo(orderId: string, version: number): Promise<StatusChange[]> {
+  const reached = (changes: StreamEntry[]) => changes.some(({ event }) => (event!.payload as StatusChange).version === version);
+  const entries = await readUntil(publisher, 'order', reached, {
+    where: ({ event }) => event?.type === 'OrderStatusChanged' && (event.payload as StatusChange).orderId === orderId,
+    expected: `order ${orderId}'s status change version ${version}`,
+  });
+  return entries.map(({ event }) => event!.payload as StatusChange);
 }
 
 /** The status change of `orderId` with this `version`, once it is published. */
@@ -251,8 +227,8 @@ describe('placeOrder', () => {
     // Nor did anything reach the stream: once the next order's events are there, every order
     // the stream announced exists.
     await changesUpTo(await placeOrder(), 1);
-    const entries = await publisher.xrange(streamKey(TEST_EVENTS_PREFIX, 'order'), '-', '+');
-    const announced = new Set(entries.map(([, fields]) => parseEntry<EventEnvelope<'OrderCreated'>>(fields)!.payload.orderId));
+    const entries = await readEntries(publisher, 'order');
+    const announced = new Set(entries.map(({ event }) => (event as EventEnvelope<'OrderCreated'>).payload.orderId));
     expect(await orders.db.order.count({ where: { id: { in: [...announced] } } })).toBe(announced.size);
   });
 });

@@ -2,13 +2,12 @@
 // publishes, and the compensation of cancelled orders, against real PostgreSQL and Redis. The
 // order subgraph is the stand-in of test/support; its events are written to Redis by hand.
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { EventEnvelope, EventPayloads, EventType } from '../../shared/events/contracts';
-import { streamKey } from '../../shared/events/streams';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
 import { startFakeOrderSubgraph, type FakeOrder, type FakeOrderSubgraph } from '../support/fake-order-subgraph';
 import { errorCodes, graphql, ok } from '../support/graphql';
+import { buildEnvelope, connectTestRedis, publishEnvelope, waitForEntries } from '../support/streams';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import type { Db } from '../../subgraphs/payment/db';
 import { FakePaymentProcessor, type ChargeRequest, type ChargeResult } from '../../subgraphs/payment/processor';
@@ -44,58 +43,28 @@ let orderSubgraph: FakeOrderSubgraph;
 let subgraph: TestSubgraph<Db>;
 let processor: HoldableProcessor;
 let redis: Redis;
-let paymentEvents: StreamReader;
 
 beforeAll(async () => {
   databases = await createTestDatabases(['payment']);
   orderSubgraph = await startFakeOrderSubgraph();
   processor = new HoldableProcessor();
   subgraph = await startTestSubgraph(createPaymentSubgraph({ processor }), databases.payment, { ORDER_SUBGRAPH_URL: orderSubgraph.url });
-  redis = new Redis(TEST_REDIS_URL);
-  paymentEvents = new StreamReader(new Redis(TEST_REDIS_URL), streamKey(TEST_EVENTS_PREFIX, 'payment'));
+  redis = connectTestRedis('payment-lifecycle');
 });
 
 afterAll(async () => {
-  paymentEvents?.close();
   redis?.disconnect();
   await subgraph?.close();
   await orderSubgraph?.close();
   await databases?.drop();
 });
 
-/** Everything published on one stream, read from its start with blocking reads: no sleeps. */
-class StreamReader {
-  private readonly seen: EventEnvelope[] = [];
-  private lastId = '0-0';
-
-  constructor(
-    private readonly connection: Redis,
-    private readonly key: string,
-  ) {}
-
-  /** The first event of `type` whose payload matches, waiting for it to be published. */
-  async next<T extends EventType>(type: T, matches: (payload: EventPayloads[T]) => boolean, timeoutMs = 5_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.seen.find((event): event is EventEnvelope<T> => event.type === type && matches(event.payload as EventPayloads[T]));
-      if (found) return found;
-      const wait = deadline - Date.now();
-      if (wait <= 0) throw new Error(`no ${type} event on ${this.key} within ${timeoutMs} ms`);
-      const reply = (await this.connection.xread('COUNT', 100, 'BLOCK', wait, 'STREAMS', this.key, this.lastId)) as
-        | [string, [string, string[]][]][]
-        | null;
-      for (const [, entries] of reply ?? []) {
-        for (const [id, fields] of entries) {
-          this.lastId = id;
-          this.seen.push(JSON.parse(fields[fields.indexOf('event') + 1] ?? 'null') as EventEnvelope);
-        }
-      }
-    }
-  }
-
-  close(): void {
-    this.connection.disconnect();
-  }
+/** The first event of `type` on the payment stream whose payload matches, waiting for it to be published. */
+async function paymentEvent<T extends EventType>(type: T, matches: (payload: EventPayloads[T]) => boolean): Promise<EventEnvelope<T>> {
+  const [entry] = await waitForEntries(redis, 'payment', 1, {
+    where: ({ event }) => event?.type === type && matches(event.payload as EventPayloads[T]),
+  });
+  return entry!.event as EventEnvelope<T>;
 }
 
 const PAY = /* GraphQL */ `
@@ -143,17 +112,11 @@ async function outboxEvents(orderId: string): Promise<{ type: string; payload: u
 
 function buildStatusChange(orderId: string, overrides: Partial<EventPayloads['OrderStatusChanged']> = {}): EventEnvelope<'OrderStatusChanged'> {
   const at = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    type: 'OrderStatusChanged',
-    occurredAt: at,
-    payload: { orderId, userId: randomUUID(), changeId: randomUUID(), from: 'CONFIRMED', to: 'CANCELLED', at, reason: 'customer changed their mind', version: 3, ...overrides },
-  };
-}
-
-/** Publishes an order event the way the order subgraph's outbox relay does. */
-async function publishOrderEvent(event: EventEnvelope): Promise<void> {
-  await redis.xadd(streamKey(TEST_EVENTS_PREFIX, 'order'), '*', 'event', JSON.stringify(event));
+  return buildEnvelope(
+    'OrderStatusChanged',
+    { orderId, userId: randomUUID(), changeId: randomUUID(), from: 'CONFIRMED', to: 'CANCELLED', at, reason: 'customer changed their mind', version: 3, ...overrides },
+    { occurredAt: at },
+  );
 }
 
 /**
@@ -164,8 +127,8 @@ async function publishOrderEvent(event: EventEnvelope): Promise<void> {
 async function orderEventsHandled(): Promise<void> {
   const sentinel = buildOrder();
   const { createPayment } = await ok(subgraph.url, CREATE, { orderId: sentinel.id });
-  await publishOrderEvent(buildStatusChange(sentinel.id));
-  await paymentEvents.next('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
+  await publishEnvelope(redis, 'order', buildStatusChange(sentinel.id));
+  await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
 }
 
 describe('payForOrder', () => {
@@ -184,7 +147,7 @@ describe('payForOrder', () => {
     expect(processor.charges.filter((charge) => charge.idempotencyKey === args.key)).toEqual([
       expect.objectContaining({ amount: 8_150, currency: 'USD' }),
     ]);
-    const event = await paymentEvents.next('PaymentCaptured', ({ paymentId }) => paymentId === payment.id);
+    const event = await paymentEvent('PaymentCaptured', ({ paymentId }) => paymentId === payment.id);
     expect(event.payload).toEqual({ paymentId: payment.id, orderId: order.id, amount: 8_150, currency: 'USD' });
     const stored = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
     expect(stored.processorReference).toMatch(/^ch_fake_/);
@@ -197,7 +160,7 @@ describe('payForOrder', () => {
     const order = buildOrder();
     const payment = await payOk(buildPayArgs(order, { token }));
     expect(payment).toMatchObject({ status: 'FAILED', failureReason: reason });
-    const event = await paymentEvents.next('PaymentFailed', ({ paymentId }) => paymentId === payment.id);
+    const event = await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === payment.id);
     expect(event.payload).toEqual({ paymentId: payment.id, orderId: order.id, reason });
   });
 
@@ -324,7 +287,7 @@ describe('updatePaymentStatus of processor payments', () => {
     expect(updatePaymentStatus.status).toBe('REFUNDED');
     const { processorReference } = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
     expect(processor.refundCount(processorReference ?? '')).toBe(1);
-    await paymentEvents.next('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
+    await paymentEvent('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
   });
 
   it('should refuse with CONFLICT to move a payment the processor is still settling', async () => {
@@ -343,10 +306,10 @@ describe('cancelled orders', () => {
     const order = buildOrder({ total: { amount: 1_999, currency: 'GBP' } });
     const payment = await payOk(buildPayArgs(order));
     const cancellation = buildStatusChange(order.id);
-    await publishOrderEvent(cancellation);
-    await publishOrderEvent(cancellation);
+    await publishEnvelope(redis, 'order', cancellation);
+    await publishEnvelope(redis, 'order', cancellation);
 
-    const refunded = await paymentEvents.next('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
+    const refunded = await paymentEvent('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
     expect(refunded.payload).toEqual({ paymentId: payment.id, orderId: order.id, amount: 1_999, currency: 'GBP' });
     await orderEventsHandled();
     const stored = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
@@ -358,8 +321,8 @@ describe('cancelled orders', () => {
   it('should fail a payment still waiting for a bank transfer with reason "order cancelled"', async () => {
     const order = buildOrder();
     const { createPayment } = await ok(subgraph.url, CREATE, { orderId: order.id });
-    await publishOrderEvent(buildStatusChange(order.id));
-    const failed = await paymentEvents.next('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
+    await publishEnvelope(redis, 'order', buildStatusChange(order.id));
+    const failed = await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
     expect(failed.payload.reason).toBe('order cancelled');
     expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: createPayment.id } })).failureReason).toBe('order cancelled');
   });
@@ -367,7 +330,7 @@ describe('cancelled orders', () => {
   it('should refuse payForOrder and createPayment with CONFLICT once the cancellation was handled first', async () => {
     // The order subgraph still reports CONFIRMED: only this service's tombstone knows better.
     const order = buildOrder();
-    await publishOrderEvent(buildStatusChange(order.id));
+    await publishEnvelope(redis, 'order', buildStatusChange(order.id));
     await orderEventsHandled();
     const args = buildPayArgs(order);
     const paid = await pay(args);
@@ -384,7 +347,7 @@ describe('cancelled orders', () => {
     const held = processor.holdNextCharge();
     const paying = pay(args);
     await held.reached;
-    await publishOrderEvent(buildStatusChange(order.id));
+    await publishEnvelope(redis, 'order', buildStatusChange(order.id));
     await orderEventsHandled();
     // The cancellation left the payment to the attempt whose charge is in flight.
     expect((await subgraph.db.payment.findUniqueOrThrow({ where: { idempotencyKey: args.key } })).status).toBe('PENDING');
@@ -394,7 +357,7 @@ describe('cancelled orders', () => {
     expect(response.errors).toBeUndefined();
     const payment = response.data?.payForOrder;
     expect(payment.status).toBe('REFUNDED');
-    await paymentEvents.next('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
+    await paymentEvent('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
     const stored = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
     expect(processor.chargeCount(args.key)).toBe(1);
     expect(processor.refundCount(stored.processorReference ?? '')).toBe(1);
@@ -404,7 +367,7 @@ describe('cancelled orders', () => {
   it('should ignore status changes other than cancellations', async () => {
     const order = buildOrder();
     const payment = await payOk(buildPayArgs(order));
-    await publishOrderEvent(buildStatusChange(order.id, { from: 'CONFIRMED', to: 'PAID' }));
+    await publishEnvelope(redis, 'order', buildStatusChange(order.id, { from: 'CONFIRMED', to: 'PAID' }));
     await orderEventsHandled();
     expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe('CAPTURED');
     expect(await subgraph.db.cancelledOrder.count({ where: { orderId: order.id } })).toBe(0);

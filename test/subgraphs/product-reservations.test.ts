@@ -2,20 +2,17 @@
 // published on the order stream the way the order subgraph's relay would, two instances of the
 // product subgraph consume them as one consumer group, and the results are read back from the
 // product stream and the database.
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
 import { statementCount } from '../support/metrics';
+import { buildEnvelope, connectTestRedis, publishEnvelope, waitForEntries, waitForGroupToCatchUp } from '../support/streams';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
-import type { EventEnvelope, EventPayloads, EventType, OrderLine } from '../../shared/events/contracts';
-import { parseEntry, streamKey } from '../../shared/events/streams';
+import type { EventEnvelope, EventPayloads, OrderLine } from '../../shared/events/contracts';
 import { newUuid7 } from '../../shared/uuid7';
 import type { Prisma } from '../../prisma/product/generated/client';
 import { productSubgraph } from '../../subgraphs/product/server';
 import type { Db } from '../../subgraphs/product/db';
 
-const ORDER_STREAM = streamKey(TEST_EVENTS_PREFIX, 'order');
-const PRODUCT_STREAM = streamKey(TEST_EVENTS_PREFIX, 'product');
 /** The product subgraph's consumer group: one per service, shared by its instances. */
 const GROUP = 'product';
 const UNKNOWN_PRODUCT_ID = '01920000-0000-7000-8000-000000000000';
@@ -24,22 +21,18 @@ let databases: TestDatabases;
 let instances: TestSubgraph<Db>[] = [];
 let db: Db;
 let redis: Redis;
-/** XREAD BLOCK holds its connection, so reading gets one of its own. */
-let reader: Redis;
 
 beforeAll(async () => {
   databases = await createTestDatabases(['product']);
   // Two instances on one database and one prefix: the same consumer group, like two replicas.
   instances = await Promise.all([1, 2].map(() => startTestSubgraph(productSubgraph, databases.product)));
   db = instances[0]!.db;
-  redis = new Redis(TEST_REDIS_URL);
-  reader = new Redis(TEST_REDIS_URL);
+  redis = connectTestRedis('product-reservations');
 });
 
 afterAll(async () => {
   await Promise.all(instances.map((instance) => instance.close()));
   redis?.disconnect();
-  reader?.disconnect();
   await databases?.drop();
 });
 
@@ -69,16 +62,12 @@ async function stockOf(...ids: string[]): Promise<number[]> {
   return ids.map((id) => rows.find((row) => row.id === id)?.stock ?? Number.NaN);
 }
 
-function buildEvent<T extends EventType>(type: T, payload: EventPayloads[T]): EventEnvelope<T> {
-  return { id: newUuid7(), type, occurredAt: new Date().toISOString(), payload };
-}
-
 function buildOrderCreated(items: OrderLine[], overrides: Partial<EventPayloads['OrderCreated']> = {}) {
-  return buildEvent('OrderCreated', { orderId: newUuid7(), userId: newUuid7(), items, ...overrides });
+  return buildEnvelope('OrderCreated', { orderId: newUuid7(), userId: newUuid7(), items, ...overrides });
 }
 
 function buildStatusChange(orderId: string, overrides: Partial<EventPayloads['OrderStatusChanged']> = {}) {
-  return buildEvent('OrderStatusChanged', {
+  return buildEnvelope('OrderStatusChanged', {
     orderId,
     userId: newUuid7(),
     changeId: newUuid7(),
@@ -91,11 +80,9 @@ function buildStatusChange(orderId: string, overrides: Partial<EventPayloads['Or
   });
 }
 
-/** Publishes on the order stream exactly as the order subgraph's outbox relay does. */
+/** Publishes on the order stream exactly as the order subgraph's outbox relay does. One connection sends commands in call order, so the entries keep this order. */
 async function publish(...events: EventEnvelope[]): Promise<void> {
-  const pipeline = redis.pipeline();
-  for (const event of events) pipeline.xadd(ORDER_STREAM, '*', 'event', JSON.stringify(event));
-  await pipeline.exec();
+  await Promise.all(events.map((event) => publishEnvelope(redis, 'order', event)));
 }
 
 type Match = (event: EventEnvelope) => boolean;
@@ -106,50 +93,13 @@ const forOrder =
 
 /** Waits until the product stream holds `count` events matching `match`, and returns them. */
 async function waitForEvents(match: Match, count = 1, timeoutMs = 5_000): Promise<EventEnvelope[]> {
-  const found: EventEnvelope[] = [];
-  const deadline = Date.now() + timeoutMs;
-  let lastId = '0-0';
-  while (found.length < count) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) {
-      const types = found.map((event) => event.type).join(', ');
-      throw new Error(`Expected ${count} matching product events within ${timeoutMs} ms, saw ${found.length}: ${types}`);
-    }
-    const reply = (await reader.xread('COUNT', 1000, 'BLOCK', Math.ceil(remaining), 'STREAMS', PRODUCT_STREAM, lastId)) as
-      | [string, [string, string[]][]][]
-      | null;
-    for (const [, entries] of reply ?? []) {
-      for (const [id, fields] of entries) {
-        lastId = id;
-        const event = parseEntry<EventEnvelope>(fields);
-        if (event && match(event)) found.push(event);
-      }
-    }
-  }
-  return found;
+  const entries = await waitForEntries(redis, 'product', count, { where: ({ event }) => event !== null && match(event), timeoutMs });
+  return entries.map(({ event }) => event!);
 }
 
-/**
- * Waits until the product group has been handed every event on the order stream and has
- * acknowledged them all, which it does only after their transactions committed. An event that
- * changes nothing publishes nothing, so there is no event to block on: this polls Redis instead.
- */
-async function waitUntilConsumed(timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [last] = (await redis.xrevrange(ORDER_STREAM, '+', '-', 'COUNT', 1)) as [string, string[]][];
-    const groups = ((await redis.xinfo('GROUPS', ORDER_STREAM)) as unknown[][]).map(
-      (fields) => Object.fromEntries(pairs(fields)) as { name: string; pending: number; 'last-delivered-id': string },
-    );
-    const group = groups.find(({ name }) => name === GROUP);
-    if (group && group.pending === 0 && group['last-delivered-id'] === last?.[0]) return;
-    if (Date.now() > deadline) throw new Error(`The ${GROUP} group did not consume the order stream in time: ${JSON.stringify(group)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function pairs(fields: unknown[]): [unknown, unknown][] {
-  return Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]);
+/** Waits until the product group has acknowledged every event on the order stream, which it does only after their transactions committed. */
+function waitUntilConsumed(): Promise<void> {
+  return waitForGroupToCatchUp(redis, 'order', GROUP);
 }
 
 /** The events this service committed to its outbox for an order: each effect happened once per row. */

@@ -1,6 +1,6 @@
 // Event streams in tests without sleeping: put an envelope on a stream as the outbox relay does,
-// wait for what a worker publishes with a blocking XREAD bounded by a deadline, and wait for what
-// a worker hands to a callback. A wait that runs out fails with what did arrive. Connection
+// wait for what a worker publishes with a blocking XREAD bounded by a deadline, wait for what
+// a worker hands to a callback, and wait for a consumer group to have acknowledged a stream. A wait that runs out fails with what did arrive. Connection
 // failures on demand too: find a connection by name to kill it, or cut Redis off behind a proxy.
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import Redis from 'ioredis';
@@ -69,11 +69,26 @@ export async function readEntries(redis: Redis, stream: string, { prefix = TEST_
  * oldest first. Blocks in XREAD on a connection of its own (a blocked connection can do nothing
  * else), so `redis` stays free for the test.
  */
-export async function waitForEntries(
+export async function waitForEntries(redis: Redis, stream: string, count: number, options: WaitOptions = {}): Promise<StreamEntry[]> {
+  const matched = await readUntil(redis, stream, (entries) => entries.length >= count, { ...options, expected: `${count} matching entries` });
+  return matched.slice(0, count);
+}
+
+export interface ReadUntilOptions extends WaitOptions {
+  /** What the wait is for, in the error when it runs out. */
+  expected?: string;
+}
+
+/**
+ * Reads `stream` as waitForEntries does until `done` holds for the entries that match `where`,
+ * and returns all of those read so far, oldest first. For a wait that is not a number of
+ * entries, e.g. "until the order's change to version 3 is out", along with the changes before it.
+ */
+export async function readUntil(
   redis: Redis,
   stream: string,
-  count: number,
-  { prefix = TEST_EVENTS_PREFIX, where = () => true, after = '0-0', timeoutMs = 5_000 }: WaitOptions = {},
+  done: (matched: StreamEntry[]) => boolean,
+  { prefix = TEST_EVENTS_PREFIX, where = () => true, after = '0-0', timeoutMs = 5_000, expected = 'the matching entries' }: ReadUntilOptions = {},
 ): Promise<StreamEntry[]> {
   const key = streamKey(prefix, stream);
   const reader = redis.duplicate();
@@ -81,18 +96,18 @@ export async function waitForEntries(
   const deadline = Date.now() + timeoutMs;
   let last = after;
   try {
-    while (matched.length < count) {
+    while (!done(matched)) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         const seen = matched.map((entry) => entry.event?.type ?? entry.fields.join(' '));
-        throw new Error(`expected ${count} matching entries on ${key} within ${timeoutMs} ms, got ${matched.length}: ${JSON.stringify(seen)}`);
+        throw new Error(`expected ${expected} on ${key} within ${timeoutMs} ms, got ${matched.length}: ${JSON.stringify(seen)}`);
       }
       const reply = (await reader.xread('COUNT', 100, 'BLOCK', remaining, 'STREAMS', key, last)) as XReadReply;
       for (const [, entries] of reply ?? []) {
         for (const [id, fields] of entries) {
           last = id;
           const entry = { id, fields, event: parseEntry<EventEnvelope>(fields) };
-          if (matched.length < count && where(entry)) matched.push(entry);
+          if (where(entry)) matched.push(entry);
         }
       }
     }
@@ -100,6 +115,54 @@ export async function waitForEntries(
   } finally {
     reader.disconnect();
   }
+}
+
+export interface CatchUpOptions extends StreamOptions {
+  timeoutMs?: number;
+  /** How often to look again: Redis announces no acknowledgement, so there is nothing to block on. */
+  intervalMs?: number;
+}
+
+/**
+ * Waits until consumer group `group` has been handed every entry of `stream` and has
+ * acknowledged them all (a consumer acknowledges once its handler succeeded): how a test knows
+ * that events which publish nothing have been handled. XREADGROUP and XACK raise neither
+ * keyspace notifications nor client-tracking invalidations, so this checks XINFO GROUPS every
+ * `intervalMs` until the deadline.
+ */
+export async function waitForGroupToCatchUp(
+  redis: Redis,
+  stream: string,
+  group: string,
+  { prefix = TEST_EVENTS_PREFIX, timeoutMs = 5_000, intervalMs = 10 }: CatchUpOptions = {},
+): Promise<void> {
+  const key = streamKey(prefix, stream);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [last] = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
+    const state = (await groupsOf(redis, key)).find((candidate) => candidate.name === group);
+    if (state && state.pending === 0 && state.lastDeliveredId === (last?.[0] ?? '0-0')) return;
+    if (Date.now() > deadline) {
+      throw new Error(`expected group ${group} to consume ${key} within ${timeoutMs} ms; last entry ${last?.[0]}, group ${JSON.stringify(state)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+interface GroupState {
+  name: string;
+  pending: number;
+  lastDeliveredId: string;
+}
+
+async function groupsOf(redis: Redis, key: string): Promise<GroupState[]> {
+  // XINFO GROUPS answers each group as a flat [field, value, field, value, ...] list.
+  const groups = (await redis.xinfo('GROUPS', key)) as unknown[][];
+  return groups.map((flat) => {
+    const fields = new Map<unknown, unknown>();
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i], flat[i + 1]);
+    return { name: String(fields.get('name')), pending: Number(fields.get('pending')), lastDeliveredId: String(fields.get('last-delivered-id')) };
+  });
 }
 
 /** The ids of the connections whose name `matches` (CLIENT LIST), to kill one as a network failure would. */
