@@ -260,6 +260,26 @@ describe('outbox relay', () => {
     // At least once: a session that died between publishing `first` and marking it publishes it again.
     expect([...new Set(eventIds(await readEntries(redis, 'order', { prefix })))]).toEqual([first, second]);
   });
+  it('should delete published rows and processed-event ids older than the retention, and keep the rest', async () => {
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1_000);
+    await enqueue();
+    await db.$executeRawUnsafe('UPDATE outbox SET published_at = $1', old);
+    const pending = await db.$transaction((tx) => enqueueEvent(tx, 'OrderCreated', buildOrderCreated()));
+    await db.$executeRawUnsafe(
+      "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ('old', $1::uuid, $2), ('recent', $3::uuid, now())",
+      randomUUID(),
+      old,
+      randomUUID(),
+    );
+    const prefix = testPrefix();
+    // Pruning runs in the relay's first tick, which start() awaits.
+    await startRelay(prefix, { retentionMs: 60 * 60 * 1_000 });
+    await waitForEntries(redis, 'order', 1, { prefix, where: (entry) => entry.event?.id === pending });
+    const outbox = await db.$queryRawUnsafe<{ event_id: string }[]>('SELECT event_id FROM outbox');
+    expect(outbox.map((row) => row.event_id)).toEqual([pending]);
+    const processed = await db.$queryRawUnsafe<{ consumer: string }[]>('SELECT consumer FROM processed_events');
+    expect(processed.map((row) => row.consumer)).toEqual(['recent']);
+  });
 });
 
 describe('stream consumer', () => {

@@ -23,6 +23,11 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Approximate number of entries each stream keeps. */
   streamMaxLength?: number;
+  /**
+   * How long published outbox rows and processed-event ids are kept. Ids must outlive any
+   * redelivery of their event; a day is far beyond the streams' retention at normal volume.
+   */
+  retentionMs?: number;
 }
 
 interface OutboxRow {
@@ -41,6 +46,7 @@ export class OutboxRelay {
   private draining: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private lastPruned = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
@@ -81,10 +87,22 @@ export class OutboxRelay {
         const { rows } = await this.client!.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK]);
         this.leader = rows[0]?.locked === true;
       }
-      if (this.leader) this.wake();
+      if (this.leader) {
+        this.wake();
+        await this.prune();
+      }
     } catch (error) {
       this.options.logger.warn({ err: error }, 'outbox relay tick failed');
     }
+  }
+
+  /** The leader deletes what no one needs any more, at most once a minute. */
+  private async prune(): Promise<void> {
+    if (Date.now() - this.lastPruned < 60_000 || !this.client) return;
+    this.lastPruned = Date.now();
+    const cutoff = new Date(Date.now() - (this.options.retentionMs ?? 24 * 60 * 60 * 1_000));
+    await this.client.query('DELETE FROM outbox WHERE published_at < $1', [cutoff]);
+    await this.client.query('DELETE FROM processed_events WHERE processed_at < $1', [cutoff]);
   }
 
   /** Drains now, or once more right after the drain in progress. */
