@@ -44,16 +44,18 @@ export async function createGatewayServer(
       }),
     logger,
   });
+  const bus = new EventBus(config.events, 'gateway', logger);
   const service = createHttpService({
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
-    // Ready once the supergraph is loaded; each subgraph reports its own readiness.
+    // Ready once the supergraph is loaded and the event stream reachable; each subgraph reports
+    // its own readiness.
     checkReady: async () => {
       if (!gateway.schema) throw new Error('supergraph not loaded');
+      bus.checkConnected();
     },
   });
-  const bus = new EventBus(config.events, 'gateway', logger);
   const shared = sharedApolloOptions(config, logger, service.httpServer, { isSubgraph: false });
   let subscriptions: SubscriptionServer | undefined;
   const apollo = new ApolloServer({

@@ -72,6 +72,12 @@ export class EventBus {
     return new StreamTail<T>({ redis: this.connection('tail'), prefix: this.prefix, stream, logger: this.logger, onEvent });
   }
 
+  /** Readiness: throws while a connection this service opened is not up (Redis down, reconnecting). */
+  checkConnected(): void {
+    const down = this.connections.find((redis) => redis.status !== 'ready');
+    if (down) throw new Error(`redis connection ${down.options.connectionName ?? ''} is ${down.status}`);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.connections.splice(0).map(closeRedis));
   }

@@ -72,8 +72,12 @@ export function defineSubgraph<Db extends SubgraphDb, Config extends SubgraphCon
         config: deps.config,
         logger: deps.logger,
         metrics: deps.metrics,
-        // Only the database: a subgraph whose peers are down still serves what it owns.
-        checkReady: () => checkDatabase(deps.db),
+        // Its own database and Redis connections only: a subgraph whose peers are down still
+        // serves what it owns.
+        checkReady: async () => {
+          deps.bus.checkConnected();
+          await checkDatabase(deps.db);
+        },
       }),
   };
 }
