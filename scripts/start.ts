@@ -2,13 +2,38 @@
 // the four databases, seeds them on the first run, then starts each subgraph and the gateway as
 // its own process on its default port. Ctrl-C stops everything cleanly.
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import Redis from 'ioredis';
 import { composeSupergraph, SUPERGRAPH_SDL } from '../gateway/compose';
 import { migrateAll } from '../prisma/migrate';
 import { seed } from '../prisma/seed/index';
+import { EnvReader, readEventBusConfig } from '../shared/config';
 import { startServiceProcess, type ServiceProcess } from '../shared/process/service-process';
 import { DEFAULT_PORTS, SUBGRAPHS, type SubgraphName } from '../shared/services';
 
 const step = (message: string) => console.log(`\u25b8 ${message}`);
+
+/** Fails fast, with what to do, when a server the supergraph needs is not there. */
+async function requireRedis(): Promise<void> {
+  const { redisUrl } = readEventBusConfig(new EnvReader());
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch {
+    throw new Error(`Redis is not reachable at ${redisUrl}: start it, or set REDIS_URL.`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function explainDatabaseError(error: unknown): unknown {
+  const { code, address, port } = error as { code?: string; address?: string; port?: number };
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') {
+    return new Error(`PostgreSQL is not reachable at ${address ?? '?'}:${port ?? '?'}: start it, or set the *_DATABASE_URL variables.`);
+  }
+  return error;
+}
 
 /** Pino's JSON lines, shortened to "[service] message" for a terminal. */
 function printServiceOutput(name: string) {
@@ -34,8 +59,11 @@ async function main(): Promise<void> {
     console.log('  supergraph SDL updated: commit gateway/supergraph.graphql');
   }
 
-  step('migrating databases');
-  await migrateAll(SUBGRAPHS, (line) => console.log(`  ${line}`));
+  step('checking PostgreSQL and Redis, migrating databases');
+  await requireRedis();
+  await migrateAll(SUBGRAPHS, (line) => console.log(`  ${line}`)).catch((error: unknown) => {
+    throw explainDatabaseError(error);
+  });
 
   step('seeding (first run only)');
   const { summary } = await seed({}, { ifEmpty: true });
