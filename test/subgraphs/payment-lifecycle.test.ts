@@ -1,13 +1,16 @@
 // The payment side of the order lifecycle: payForOrder through the (fake) processor, the events it
-// publishes, and the compensation of cancelled orders, against real PostgreSQL and Redis. The
-// order subgraph is the stand-in of test/support; its events are written to Redis by hand.
+// publishes, and the compensation of cancelled orders, against real PostgreSQL and Redis and the
+// real user, product and order subgraphs with their workers. Orders are placed and cancelled
+// through the order subgraph, and its cancellations reach this service over the "order" stream.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
 import type { EventEnvelope, EventPayloads, EventType } from '../../shared/events/contracts';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { startFakeOrderSubgraph, type FakeOrder, type FakeOrderSubgraph } from '../support/fake-order-subgraph';
 import { errorCodes, graphql, ok } from '../support/graphql';
-import { buildEnvelope, connectTestRedis, publishEnvelope, waitForEntries } from '../support/streams';
+import { startOrderSubgraphs, withoutWorkers, type OrderSubgraphs, type TestOrder } from '../support/orders';
+import { connectTestRedis, publishEnvelope, waitForEntries } from '../support/streams';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import type { Db } from '../../subgraphs/payment/db';
 import { FakePaymentProcessor, type ChargeRequest, type ChargeResult } from '../../subgraphs/payment/processor';
@@ -38,26 +41,85 @@ class HoldableProcessor extends FakePaymentProcessor {
   }
 }
 
+interface HoldingProxy {
+  url: string;
+  /** Keeps the next `count` answers back; `held` resolves once all of them are waiting. */
+  holdAnswers(count: number): { held: Promise<void>; release: () => void };
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP hop in front of a service that can keep the service's answers back, as a slow network
+ * does: the service has answered, the caller has not heard yet. How a test makes an order change
+ * between the moment the payment subgraph asks about it and the moment it acts on the answer.
+ */
+async function startHoldingProxy(target: string): Promise<HoldingProxy> {
+  let hold: { waiting: number; held: () => void; released: Promise<void> } | undefined;
+  const server = createServer(async (request, response) => {
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const answer = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
+      const body = Buffer.from(await answer.arrayBuffer());
+      const current = hold;
+      if (current) {
+        current.waiting -= 1;
+        if (current.waiting === 0) {
+          hold = undefined;
+          current.held();
+        }
+        await current.released;
+      }
+      response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(body);
+    } catch {
+      response.writeHead(502).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    holdAnswers(count) {
+      let held = () => {};
+      let release = () => {};
+      const heldPromise = new Promise<void>((resolve) => (held = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      hold = { waiting: count, held, released };
+      return { held: heldPromise, release };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 let databases: TestDatabases;
-let orderSubgraph: FakeOrderSubgraph;
+let orders: OrderSubgraphs;
 let subgraph: TestSubgraph<Db>;
 let processor: HoldableProcessor;
 let redis: Redis;
 
 beforeAll(async () => {
-  databases = await createTestDatabases(['payment']);
-  orderSubgraph = await startFakeOrderSubgraph();
+  databases = await createTestDatabases();
+  orders = await startOrderSubgraphs(databases);
   processor = new HoldableProcessor();
-  subgraph = await startTestSubgraph(createPaymentSubgraph({ processor }), databases.payment, { ORDER_SUBGRAPH_URL: orderSubgraph.url });
+  subgraph = await startTestSubgraph(createPaymentSubgraph({ processor }), databases.payment, { ORDER_SUBGRAPH_URL: orders.url });
   redis = connectTestRedis('payment-lifecycle');
 });
 
 afterAll(async () => {
   redis?.disconnect();
   await subgraph?.close();
-  await orderSubgraph?.close();
+  await orders?.close();
   await databases?.drop();
 });
+
+/** One more instance of this file's payment subgraph, asking the order subgraph at `url`; the events stay with the first. */
+function startPaymentInstance(url: string): Promise<TestSubgraph<Db>> {
+  return startTestSubgraph(withoutWorkers(createPaymentSubgraph({ processor })), databases.payment, { ORDER_SUBGRAPH_URL: url });
+}
 
 /** The first event of `type` on the payment stream whose payload matches, waiting for it to be published. */
 async function paymentEvent<T extends EventType>(type: T, matches: (payload: EventPayloads[T]) => boolean): Promise<EventEnvelope<T>> {
@@ -85,11 +147,7 @@ interface PayArgs {
   token: string | null;
 }
 
-function buildOrder(overrides: Partial<FakeOrder> = {}): FakeOrder {
-  return orderSubgraph.addOrder(overrides);
-}
-
-function buildPayArgs(order: FakeOrder, overrides: Partial<PayArgs> = {}): PayArgs {
+function buildPayArgs(order: TestOrder, overrides: Partial<PayArgs> = {}): PayArgs {
   return { orderId: order.id, key: `key_${randomUUID()}`, method: 'CARD', token: 'tok_visa', ...overrides };
 }
 
@@ -110,30 +168,21 @@ async function outboxEvents(orderId: string): Promise<{ type: string; payload: u
   });
 }
 
-function buildStatusChange(orderId: string, overrides: Partial<EventPayloads['OrderStatusChanged']> = {}): EventEnvelope<'OrderStatusChanged'> {
-  const at = new Date().toISOString();
-  return buildEnvelope(
-    'OrderStatusChanged',
-    { orderId, userId: randomUUID(), changeId: randomUUID(), from: 'CONFIRMED', to: 'CANCELLED', at, reason: 'customer changed their mind', version: 3, ...overrides },
-    { occurredAt: at },
-  );
-}
-
 /**
  * Resolves once every order event published so far has been handled: the consumer handles a
  * stream in order, so when a sentinel order's cancellation has failed its bank transfer, all
  * earlier events are done.
  */
 async function orderEventsHandled(): Promise<void> {
-  const sentinel = buildOrder();
+  const sentinel = await orders.confirmed();
   const { createPayment } = await ok(subgraph.url, CREATE, { orderId: sentinel.id });
-  await publishEnvelope(redis, 'order', buildStatusChange(sentinel.id));
+  await orders.cancel(sentinel.id);
   await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
 }
 
 describe('payForOrder', () => {
   it('should capture the order total through the processor and publish PaymentCaptured', async () => {
-    const order = buildOrder({ total: { amount: 8_150, currency: 'USD' } });
+    const order = await orders.confirmed({ price: { amount: 1_630, currency: 'USD' }, quantity: 5 });
     const args = buildPayArgs(order, { method: 'PAYPAL' });
     const payment = await payOk(args);
     expect(payment).toMatchObject({
@@ -157,7 +206,7 @@ describe('payForOrder', () => {
     ['tok_decline_visa', 'card_declined'],
     ['tok_insufficient_funds', 'insufficient_funds'],
   ])('should record a payment declined for token %s as FAILED with reason %s and publish PaymentFailed', async (token, reason) => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const payment = await payOk(buildPayArgs(order, { token }));
     expect(payment).toMatchObject({ status: 'FAILED', failureReason: reason });
     const event = await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === payment.id);
@@ -165,7 +214,7 @@ describe('payForOrder', () => {
   });
 
   it('should let an order whose payment was declined be paid with a new key', async () => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const declined = await payOk(buildPayArgs(order, { token: 'tok_decline' }));
     const paid = await payOk(buildPayArgs(order));
     expect([declined.status, paid.status]).toEqual(['FAILED', 'CAPTURED']);
@@ -173,12 +222,12 @@ describe('payForOrder', () => {
   });
 
   it('should answer a repeated key with the same payment and charge once', async () => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const args = buildPayArgs(order);
     const first = await payOk(args);
     const again = await payOk(args);
     expect(again).toEqual(first);
-    const declinedArgs = buildPayArgs(buildOrder(), { token: 'tok_decline' });
+    const declinedArgs = buildPayArgs(await orders.confirmed(), { token: 'tok_decline' });
     const declined = await payOk(declinedArgs);
     // The key's answer stands, whatever token comes with the repeat.
     expect(await payOk({ ...declinedArgs, token: 'tok_visa' })).toEqual(declined);
@@ -189,10 +238,10 @@ describe('payForOrder', () => {
   });
 
   it('should make one payment and one charge from 10 concurrent calls with one key', async () => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const args = buildPayArgs(order);
     const chargesBefore = processor.charges.length;
-    orderSubgraph.holdLookups(10);
+    // All at once, so they overlap: the key's payment may not exist yet when each looks for it.
     const responses = await Promise.all(Array.from({ length: 10 }, () => pay(args)));
     expect(responses.flatMap(errorCodes)).toEqual([]);
     const payments = responses.map((response) => response.data?.payForOrder);
@@ -205,9 +254,9 @@ describe('payForOrder', () => {
   });
 
   it('should refuse with CONFLICT a key already used for another order, and write nothing', async () => {
-    const args = buildPayArgs(buildOrder());
+    const args = buildPayArgs(await orders.confirmed());
     await payOk(args);
-    const other = buildOrder();
+    const other = await orders.confirmed();
     const response = await pay({ ...args, orderId: other.id });
     expect(errorCodes(response)).toEqual(['CONFLICT']);
     expect(response.errors?.[0]?.extensions?.field).toBe('idempotencyKey');
@@ -215,9 +264,8 @@ describe('payForOrder', () => {
   });
 
   it('should let one of two concurrent calls with one key for two orders win, the other CONFLICT', async () => {
-    const [first, second] = [buildOrder(), buildOrder()];
+    const [first, second] = await Promise.all([orders.confirmed(), orders.confirmed()]);
     const key = `key_${randomUUID()}`;
-    orderSubgraph.holdLookups(2);
     const responses = await Promise.all([first, second].map((order) => pay(buildPayArgs(order, { key }))));
     expect(responses.map((response) => errorCodes(response)[0] ?? 'OK').sort()).toEqual(['CONFLICT', 'OK']);
     expect(await subgraph.db.payment.count({ where: { idempotencyKey: key } })).toBe(1);
@@ -225,18 +273,26 @@ describe('payForOrder', () => {
   });
 
   it('should refuse with CONFLICT an order whose stock is still being reserved, and charge nothing', async () => {
-    const order = buildOrder({ status: 'PENDING' });
-    const args = buildPayArgs(order);
-    const response = await pay(args);
-    expect(errorCodes(response)).toEqual(['CONFLICT']);
-    expect(response.errors?.[0]?.extensions?.orderStatus).toBe('PENDING');
-    expect(response.errors?.[0]?.message).toMatch(/retry shortly/);
-    expect(processor.chargeRequestCount(args.key)).toBe(0);
-    expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+    // Placed on an order subgraph whose stock nobody reserves, so it is PENDING for sure.
+    const stalled = await orders.startStalled();
+    const asking = await startPaymentInstance(stalled.url);
+    try {
+      const order = await stalled.place();
+      const args = buildPayArgs(order);
+      const response = await graphql(asking.url, PAY, { ...args });
+      expect(errorCodes(response)).toEqual(['CONFLICT']);
+      expect(response.errors?.[0]?.extensions?.orderStatus).toBe('PENDING');
+      expect(response.errors?.[0]?.message).toMatch(/retry shortly/);
+      expect(processor.chargeRequestCount(args.key)).toBe(0);
+      expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+    } finally {
+      await asking.close();
+      await stalled.close();
+    }
   });
 
   it('should refuse with CONFLICT an order that already has an active payment', async () => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const { createPayment } = await ok(subgraph.url, CREATE, { orderId: order.id });
     const response = await pay(buildPayArgs(order));
     expect(errorCodes(response)).toEqual(['CONFLICT']);
@@ -251,7 +307,7 @@ describe('payForOrder', () => {
     [{ method: 'BANK_TRANSFER' }, 'method'],
     [{ token: '   ' }, 'paymentToken'],
   ])('should reject %j with BAD_USER_INPUT naming %s, and write nothing', async (overrides, field) => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const response = await pay(buildPayArgs(order, overrides));
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors?.[0]?.extensions?.field).toBe(field);
@@ -262,7 +318,7 @@ describe('payForOrder', () => {
     ['before charging', false],
     ['after charging, its answer lost', true],
   ])('should leave the payment PENDING when the processor fails %s, and complete it with one charge on retry', async (_, afterActing) => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const args = buildPayArgs(order);
     processor.failNext(1, { afterActing });
     const failed = await pay(args);
@@ -281,7 +337,7 @@ describe('payForOrder', () => {
 
 describe('updatePaymentStatus of processor payments', () => {
   it('should refund a captured payment through the processor and publish PaymentRefunded', async () => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const payment = await payOk(buildPayArgs(order));
     const { updatePaymentStatus } = await ok(subgraph.url, UPDATE_STATUS, { id: payment.id, status: 'REFUNDED' });
     expect(updatePaymentStatus.status).toBe('REFUNDED');
@@ -291,7 +347,7 @@ describe('updatePaymentStatus of processor payments', () => {
   });
 
   it('should refuse with CONFLICT to move a payment the processor is still settling', async () => {
-    const args = buildPayArgs(buildOrder());
+    const args = buildPayArgs(await orders.confirmed());
     processor.failNext(1);
     expect(errorCodes(await pay(args))).toEqual(['SERVICE_UNAVAILABLE']);
     const pending = await subgraph.db.payment.findUniqueOrThrow({ where: { idempotencyKey: args.key } });
@@ -303,10 +359,11 @@ describe('updatePaymentStatus of processor payments', () => {
 
 describe('cancelled orders', () => {
   it('should refund a captured payment once, even when the cancellation is delivered twice', async () => {
-    const order = buildOrder({ total: { amount: 1_999, currency: 'GBP' } });
+    const order = await orders.confirmed({ price: { amount: 1_999, currency: 'GBP' } });
     const payment = await payOk(buildPayArgs(order));
-    const cancellation = buildStatusChange(order.id);
-    await publishEnvelope(redis, 'order', cancellation);
+    await orders.cancel(order.id);
+    // The very same envelope once more, as the relay's at-least-once delivery may bring it.
+    const cancellation = await orders.reached(order.id, 'CANCELLED');
     await publishEnvelope(redis, 'order', cancellation);
 
     const refunded = await paymentEvent('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
@@ -319,35 +376,51 @@ describe('cancelled orders', () => {
   });
 
   it('should fail a payment still waiting for a bank transfer with reason "order cancelled"', async () => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const { createPayment } = await ok(subgraph.url, CREATE, { orderId: order.id });
-    await publishEnvelope(redis, 'order', buildStatusChange(order.id));
+    await orders.cancel(order.id);
     const failed = await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
     expect(failed.payload.reason).toBe('order cancelled');
     expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: createPayment.id } })).failureReason).toBe('order cancelled');
   });
 
   it('should refuse payForOrder and createPayment with CONFLICT once the cancellation was handled first', async () => {
-    // The order subgraph still reports CONFIRMED: only this service's tombstone knows better.
-    const order = buildOrder();
-    await publishEnvelope(redis, 'order', buildStatusChange(order.id));
-    await orderEventsHandled();
-    const args = buildPayArgs(order);
-    const paid = await pay(args);
-    expect(errorCodes(paid)).toEqual(['CONFLICT']);
-    expect(paid.errors?.[0]?.extensions?.orderStatus).toBe('CANCELLED');
-    expect(errorCodes(await graphql(subgraph.url, CREATE, { orderId: order.id }))).toEqual(['CONFLICT']);
-    expect(processor.chargeRequestCount(args.key)).toBe(0);
-    expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+    // Both hear the order subgraph's CONFIRMED only after the cancellation was handled here:
+    // only this service's tombstone knows better.
+    const order = await orders.confirmed();
+    const proxy = await startHoldingProxy(orders.url);
+    const late = await startPaymentInstance(proxy.url);
+    try {
+      const answers = proxy.holdAnswers(2);
+      const args = buildPayArgs(order);
+      const paying = graphql(late.url, PAY, { ...args });
+      const creating = graphql(late.url, CREATE, { orderId: order.id });
+      await answers.held;
+      await orders.cancel(order.id);
+      await orderEventsHandled();
+      answers.release();
+
+      const [paid, created] = await Promise.all([paying, creating]);
+      expect(errorCodes(paid)).toEqual(['CONFLICT']);
+      expect(paid.errors?.[0]?.extensions?.orderStatus).toBe('CANCELLED');
+      expect(paid.errors?.[0]?.message).toMatch(/was cancelled/);
+      expect(errorCodes(created)).toEqual(['CONFLICT']);
+      expect(created.errors?.[0]?.message).toMatch(/was cancelled/);
+      expect(processor.chargeRequestCount(args.key)).toBe(0);
+      expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+    } finally {
+      await late.close();
+      await proxy.close();
+    }
   });
 
   it('should refund a charge that completes after the cancellation was handled, announcing only the refund', async () => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const args = buildPayArgs(order);
     const held = processor.holdNextCharge();
     const paying = pay(args);
     await held.reached;
-    await publishEnvelope(redis, 'order', buildStatusChange(order.id));
+    await orders.cancel(order.id);
     await orderEventsHandled();
     // The cancellation left the payment to the attempt whose charge is in flight.
     expect((await subgraph.db.payment.findUniqueOrThrow({ where: { idempotencyKey: args.key } })).status).toBe('PENDING');
@@ -365,9 +438,12 @@ describe('cancelled orders', () => {
   });
 
   it('should ignore status changes other than cancellations', async () => {
-    const order = buildOrder();
+    const order = await orders.confirmed();
     const payment = await payOk(buildPayArgs(order));
-    await publishEnvelope(redis, 'order', buildStatusChange(order.id, { from: 'CONFIRMED', to: 'PAID' }));
+    // The capture makes the order PAID, an administrator ships it: two changes, no cancellation.
+    await orders.reached(order.id, 'PAID');
+    await orders.moveTo(order.id, 'SHIPPED');
+    await orders.reached(order.id, 'SHIPPED');
     await orderEventsHandled();
     expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe('CAPTURED');
     expect(await subgraph.db.cancelledOrder.count({ where: { orderId: order.id } })).toBe(0);

@@ -1,9 +1,12 @@
+// The payment subgraph against the real order subgraph (and the user and product subgraphs it
+// needs), all with their workers: an order is placed as a client places one, confirmed by the
+// product subgraph's reservation, and brought to any other status the way the lifecycle does.
 import net, { type AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { startFakeOrderSubgraph, type FakeOrder, type FakeOrderSubgraph } from '../support/fake-order-subgraph';
 import { errorCodes, graphql, ok } from '../support/graphql';
 import { statementCount } from '../support/metrics';
+import { startOrderSubgraphs, withoutWorkers, type OrderSubgraphs, type TestOrder } from '../support/orders';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import { paymentSubgraph } from '../../subgraphs/payment/server';
 import { PAYMENT_TRANSITIONS, canTransition } from '../../subgraphs/payment/status';
@@ -11,18 +14,18 @@ import type { Db } from '../../subgraphs/payment/db';
 import type { PaymentStatus } from '../../prisma/payment/generated/enums';
 
 let databases: TestDatabases;
-let orderSubgraph: FakeOrderSubgraph;
+let orders: OrderSubgraphs;
 let subgraph: TestSubgraph<Db>;
 
 beforeAll(async () => {
-  databases = await createTestDatabases(['payment']);
-  orderSubgraph = await startFakeOrderSubgraph();
-  subgraph = await startTestSubgraph(paymentSubgraph, databases.payment, { ORDER_SUBGRAPH_URL: orderSubgraph.url });
+  databases = await createTestDatabases();
+  orders = await startOrderSubgraphs(databases);
+  subgraph = await startTestSubgraph(paymentSubgraph, databases.payment, { ORDER_SUBGRAPH_URL: orders.url });
 });
 
 afterAll(async () => {
   await subgraph?.close();
-  await orderSubgraph?.close();
+  await orders?.close();
   await databases?.drop();
 });
 
@@ -40,16 +43,47 @@ const UPDATE_STATUS = /* GraphQL */ `
   }
 `;
 
-function buildOrder(overrides: Partial<FakeOrder> = {}): FakeOrder {
-  return orderSubgraph.addOrder(overrides);
+const PAY_FOR_ORDER = /* GraphQL */ `
+  mutation ($orderId: ID!, $key: String!, $token: String) {
+    payForOrder(orderId: $orderId, method: CARD, idempotencyKey: $key, paymentToken: $token) { id status }
+  }
+`;
+
+type ReachableStatus = 'CONFIRMED' | 'PAYMENT_FAILED' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED' | 'FAILED';
+
+/** A new order brought to `status` the way the lifecycle brings one there; resolves once it is. */
+async function orderIn(status: ReachableStatus): Promise<TestOrder> {
+  if (status === 'FAILED') {
+    const order = await orders.place({ quantity: 2, stock: 1 });
+    await orders.reached(order.id, 'FAILED');
+    return order;
+  }
+  const order = await orders.confirmed();
+  if (status === 'CANCELLED') await orders.cancel(order.id);
+  if (status === 'PAYMENT_FAILED') {
+    await ok(subgraph.url, PAY_FOR_ORDER, { orderId: order.id, key: `key_${randomUUID()}`, token: 'tok_decline' });
+    await orders.reached(order.id, 'PAYMENT_FAILED');
+  }
+  if (status === 'PAID' || status === 'SHIPPED' || status === 'DELIVERED') {
+    await ok(subgraph.url, PAY_FOR_ORDER, { orderId: order.id, key: `key_${randomUUID()}`, token: 'tok_visa' });
+    await orders.reached(order.id, 'PAID');
+  }
+  if (status === 'SHIPPED' || status === 'DELIVERED') await orders.moveTo(order.id, 'SHIPPED');
+  if (status === 'DELIVERED') await orders.moveTo(order.id, 'DELIVERED');
+  return order;
 }
 
 function createPayment(orderId: string, method = 'CARD') {
   return graphql(subgraph.url, CREATE, { orderId, method });
 }
 
-async function payOrder(order: FakeOrder = buildOrder()): Promise<{ id: string; status: string }> {
-  return (await ok(subgraph.url, CREATE, { orderId: order.id, method: 'CARD' })).createPayment;
+async function payOrder(order?: TestOrder): Promise<{ id: string; status: string }> {
+  const { id: orderId } = order ?? (await orders.confirmed());
+  return (await ok(subgraph.url, CREATE, { orderId, method: 'CARD' })).createPayment;
+}
+
+function paymentCount(orderId: string): Promise<number> {
+  return subgraph.db.payment.count({ where: { orderId } });
 }
 
 async function moveTo(id: string, status: PaymentStatus) {
@@ -86,7 +120,7 @@ describe('payment status machine', () => {
 describe('payment subgraph', () => {
   describe('createPayment', () => {
     it('should create a PENDING payment for the order total as the order subgraph reports it', async () => {
-      const order = buildOrder({ total: { amount: 12_345, currency: 'USD' } });
+      const order = await orders.confirmed({ price: { amount: 4_115, currency: 'USD' }, quantity: 3 });
       const response = await createPayment(order.id, 'PAYPAL');
       expect(response.errors).toBeUndefined();
       expect(response.data?.createPayment).toMatchObject({
@@ -100,7 +134,7 @@ describe('payment subgraph', () => {
     });
 
     it('should not let a client choose the amount', async () => {
-      const order = buildOrder();
+      const order = await orders.confirmed();
       const response = await graphql(
         subgraph.url,
         `mutation ($orderId: ID!) { createPayment(orderId: $orderId, method: CARD, amount: 1) { id } }`,
@@ -124,32 +158,41 @@ describe('payment subgraph', () => {
     });
 
     it('should refuse with CONFLICT to pay an order whose stock is still being reserved, and write nothing', async () => {
-      const order = buildOrder({ status: 'PENDING' });
-      const response = await createPayment(order.id);
-      expect(errorCodes(response)).toEqual(['CONFLICT']);
-      expect(response.errors?.[0]?.extensions?.orderStatus).toBe('PENDING');
-      expect(response.errors?.[0]?.message).toMatch(/still being reserved, retry shortly/);
-      expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+      // Placed on an order subgraph whose stock nobody reserves, so it is PENDING for sure.
+      const stalled = await orders.startStalled();
+      const asking = await startTestSubgraph(withoutWorkers(paymentSubgraph), databases.payment, { ORDER_SUBGRAPH_URL: stalled.url });
+      try {
+        const order = await stalled.place();
+        const response = await graphql(asking.url, CREATE, { orderId: order.id, method: 'CARD' });
+        expect(errorCodes(response)).toEqual(['CONFLICT']);
+        expect(response.errors?.[0]?.extensions?.orderStatus).toBe('PENDING');
+        expect(response.errors?.[0]?.message).toMatch(/still being reserved, retry shortly/);
+        expect(await paymentCount(order.id)).toBe(0);
+      } finally {
+        await asking.close();
+        await stalled.close();
+      }
     });
 
     it.each(['PAID', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'FAILED'] as const)(
       'should refuse with CONFLICT to pay an order that is %s, and write nothing',
       async (status) => {
-        const order = buildOrder({ status });
+        const order = await orderIn(status);
+        const before = await paymentCount(order.id);
         const response = await createPayment(order.id);
         expect(errorCodes(response)).toEqual(['CONFLICT']);
         expect(response.errors?.[0]?.extensions?.orderStatus).toBe(status);
-        expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+        expect(await paymentCount(order.id)).toBe(before);
       },
     );
 
     it.each(['CONFIRMED', 'PAYMENT_FAILED'] as const)('should open a PENDING payment for an order that is %s', async (status) => {
-      const payment = await payOrder(buildOrder({ status }));
+      const payment = await payOrder(await orderIn(status));
       expect(payment.status).toBe('PENDING');
     });
 
     it('should refuse a second payment while one is active, and allow one after it failed', async () => {
-      const order = buildOrder();
+      const order = await orders.confirmed();
       const first = await payOrder(order);
       await moveTo(first.id, 'AUTHORIZED');
       const refused = await createPayment(order.id);
@@ -161,28 +204,31 @@ describe('payment subgraph', () => {
     });
 
     it('should let exactly one of 10 concurrent attempts pay an order', async () => {
-      // A few rounds: a missing lock shows up in most rounds, not reliably in any single one.
+      // All at once: each asks the order subgraph, then checks for an active payment, so only the
+      // order's lock keeps them apart. A few rounds: a missing lock shows up in most rounds, not
+      // reliably in any single one.
       for (let round = 0; round < 3; round += 1) {
-        const order = buildOrder();
-        orderSubgraph.holdLookups(10);
+        const order = await orders.confirmed();
         const responses = await Promise.all(Array.from({ length: 10 }, () => createPayment(order.id)));
         const codes = responses.map((response) => errorCodes(response)[0] ?? 'OK');
         expect(codes.filter((code) => code === 'OK')).toHaveLength(1);
         expect(codes.filter((code) => code === 'CONFLICT')).toHaveLength(9);
-        expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(1);
+        expect(await paymentCount(order.id)).toBe(1);
       }
     });
 
     it('should answer SERVICE_UNAVAILABLE and write nothing when the order subgraph is unreachable', async () => {
-      const isolated = await startTestSubgraph(paymentSubgraph, databases.payment, { ORDER_SUBGRAPH_URL: await unreachableUrl() });
+      const isolated = await startTestSubgraph(withoutWorkers(paymentSubgraph), databases.payment, {
+        ORDER_SUBGRAPH_URL: await unreachableUrl(),
+      });
       try {
-        const order = buildOrder();
+        const order = await orders.confirmed();
         const before = await statementCount(isolated.url);
         const response = await graphql(isolated.url, CREATE, { orderId: order.id, method: 'CARD' });
         expect(errorCodes(response)).toEqual(['SERVICE_UNAVAILABLE']);
         expect(response.errors?.[0]?.extensions?.service).toBe('order');
         expect(await statementCount(isolated.url)).toBe(before);
-        expect(await subgraph.db.payment.count({ where: { orderId: order.id } })).toBe(0);
+        expect(await paymentCount(order.id)).toBe(0);
       } finally {
         await isolated.close();
       }
@@ -206,20 +252,21 @@ describe('payment subgraph', () => {
     });
 
     it('should write the event of each move into the outbox in the same transaction', async () => {
-      const order = buildOrder({ total: { amount: 2_500, currency: 'USD' } });
+      const order = await orders.confirmed({ price: { amount: 2_500, currency: 'USD' } });
+      // The failed payment first: once a payment is captured, the order is PAID and takes no other.
+      const failed = await payOrder(order);
+      await moveTo(failed.id, 'FAILED');
       const captured = await payOrder(order);
       await moveTo(captured.id, 'AUTHORIZED');
       await moveTo(captured.id, 'CAPTURED');
       await moveTo(captured.id, 'REFUNDED');
-      const failed = await payOrder(order);
-      await moveTo(failed.id, 'FAILED');
 
       const events = await outboxEvents(order.id);
       const money = { orderId: order.id, amount: 2_500, currency: 'USD' };
       expect(events).toEqual([
+        { type: 'PaymentFailed', payload: { paymentId: failed.id, orderId: order.id, reason: 'marked failed by an administrator' } },
         { type: 'PaymentCaptured', payload: { paymentId: captured.id, ...money } },
         { type: 'PaymentRefunded', payload: { paymentId: captured.id, ...money } },
-        { type: 'PaymentFailed', payload: { paymentId: failed.id, orderId: order.id, reason: 'marked failed by an administrator' } },
       ]);
       const { payment } = await ok(subgraph.url, `query ($id: ID!) { payment(id: $id) { status failureReason idempotencyKey } }`, {
         id: failed.id,
@@ -280,7 +327,7 @@ describe('payment subgraph', () => {
     const representations = (typename: string, ids: string[]) => ids.map((id) => ({ __typename: typename, id }));
 
     it('should return a payment by id, NOT_FOUND for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
-      const order = buildOrder({ total: { amount: 700, currency: 'GBP' } });
+      const order = await orders.confirmed({ price: { amount: 700, currency: 'GBP' } });
       const created = await payOrder(order);
       const { payment } = await ok(subgraph.url, PAYMENT, { id: created.id });
       expect(payment).toEqual({ id: created.id, status: 'PENDING', amount: { amount: 700, currency: 'GBP' }, order: { id: order.id } });
@@ -289,11 +336,11 @@ describe('payment subgraph', () => {
     });
 
     it('should resolve Order.payment to the latest payment and Order.payments newest first', async () => {
-      const order = buildOrder();
+      const order = await orders.confirmed();
       const first = await payOrder(order);
       await moveTo(first.id, 'FAILED');
       const second = await payOrder(order);
-      const unpaid = buildOrder();
+      const unpaid = await orders.confirmed();
       const { _entities } = await ok(subgraph.url, ORDERS, { r: representations('Order', [order.id, unpaid.id]) });
       expect(_entities).toEqual([
         { id: order.id, payment: { id: second.id, status: 'PENDING' }, payments: [{ id: second.id }, { id: first.id }] },
