@@ -52,7 +52,15 @@ export async function openPayment(
 ): Promise<Payment> {
   const order = await orders.find(orderId);
   if (!order) throw notFound('Order', orderId);
-  requirePayable({ ...order, id: orderId });
+  try {
+    requirePayable({ ...order, id: orderId });
+  } catch (error) {
+    // A concurrent request with the same key may have paid the order while we asked: its payment
+    // is this request's answer too, not a conflict.
+    const earlier = idempotencyKey ? await db.payment.findUnique({ where: { idempotencyKey } }) : null;
+    if (earlier) return earlier;
+    throw error;
+  }
 
   return withOrderLock(db, orderId, async (tx) => {
     if (idempotencyKey) {
