@@ -1,11 +1,11 @@
 // Order status subscriptions on the gateway's endpoint (graphql-ws), end to end: two gateways and
 // two order-subgraph instances on one Redis, every service a real process.
-import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
+import { TEST_EVENTS_PREFIX } from '../support/events';
 import { scrapeMetric } from '../support/metrics';
 import { startStack, type Stack } from '../support/stack';
+import { clientIds, connectTestRedis } from '../support/streams';
 import { connect, subscribe, wsUrl, type TestSubscription } from '../support/subscriptions';
 import { changesOf, createBuyer, createProduct, payForOrder, placeOrder, reached, setOrderStatus } from './helpers';
 
@@ -182,17 +182,12 @@ describe('order status subscriptions', () => {
   it('should keep delivering, without losing a change, after the gateway loses its Redis connection', async () => {
     const subscription = await watch(stack.gatewayUrl, EVERYTHING);
     const orderId = await confirmedOrder(subscription);
-    const admin = new Redis(TEST_REDIS_URL);
+    const admin = connectTestRedis('subscriptions-test:admin');
     try {
-      const clients = (await admin.client('LIST')) as string;
-      const ours = clients
-        .split('\n')
-        .filter((line) => line.includes(` name=${TEST_EVENTS_PREFIX}`))
-        .map((line) => /\bid=(\d+)/.exec(line)?.[1])
-        .filter(Boolean);
+      const ours = await clientIds(admin, (name) => name.startsWith(TEST_EVENTS_PREFIX));
       expect(ours.length).toBeGreaterThan(0);
       // Every connection of this stack drops: gateways' stream readers, relays, consumers.
-      for (const id of ours) await admin.client('KILL', 'ID', id!);
+      for (const id of ours) await admin.client('KILL', 'ID', id);
     } finally {
       admin.disconnect();
     }
