@@ -7,9 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
-import WebSocket from 'ws';
+import { Worker } from 'node:worker_threads';
 import { applyMigrations } from '../shared/db/migrations';
 import { startServiceProcess, type ServiceProcess } from '../shared/process/service-process';
 import { ROOT_DIR } from '../shared/paths';
@@ -78,54 +77,87 @@ async function measure(label: string, gatewayUrl: string, orderCount: number, pi
   }
   await waitForStatus(api, orders, 'CONFIRMED');
 
-  const latencies: number[] = [];
-  const clients: Client[] = [];
   const watched = Array.from({ length: SUBSCRIBERS }, (_, i) => pick(i, orders));
-  // Three changes per order (PAID, SHIPPED, DELIVERED), each delivered to every subscriber of it.
-  const total = watched.length * 3;
-  let received = 0;
-  let done: () => void = () => {};
-  const allReceived = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  for (const orderId of watched) {
-    const client = createClient({ url: gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
-    clients.push(client);
-    client.subscribe(
-      { query: SUBSCRIPTION, variables: { id: orderId } },
-      {
-        next: (result) => {
-          const change = (result.data as any)?.orderStatusChanged;
-          if (!change) return;
-          latencies.push(Date.now() - Date.parse(change.at));
-          received += 1;
-          if (received === total) done();
-        },
-        error: (error) => console.error('subscription error', error),
-        complete: () => {},
-      },
-    );
-  }
-  // Every subscription is registered once a query on the same socket has been answered.
-  await Promise.all(clients.map((client) => new Promise<void>((resolve, reject) => client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }))));
-
+  const subscribers = await startSubscribers(gatewayUrl, watched);
   const started = Date.now();
   for (const orderId of orders) {
     await api(`mutation ($o: ID!, $k: String!) { payForOrder(orderId: $o, method: CARD, idempotencyKey: $k, paymentToken: "tok_visa") { id } }`, { o: orderId, k: `bench-${orderId}` });
   }
-  await waitForStatus(api, orders, 'PAID');
+  // Capture → event → PAID happens asynchronously; the subscribers say when every PAID arrived.
+  await subscribers.arrived('PAID', watched.length);
   for (const status of ['SHIPPED', 'DELIVERED']) {
     for (const orderId of orders) await api(`mutation ($o: ID!, $s: OrderStatus!) { updateOrderStatus(id: $o, status: $s) { id } }`, { o: orderId, s: status });
   }
-  await Promise.race([allReceived, new Promise((_, reject) => setTimeout(() => reject(new Error(`${label}: ${received}/${total} deliveries after 60 s`)), 60_000))]);
-  await Promise.all(clients.map((client) => client.dispose()));
+  await subscribers.arrived('DELIVERED', watched.length);
+  const latencies = await subscribers.finish();
   const summary = summarize(latencies);
   console.log(`${label}: ${latencies.length} deliveries in ${Date.now() - started} ms, p50 ${summary.p50} ms, p99 ${summary.p99} ms`);
   return latencies;
 }
 
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+
+/** Subscribers spread over worker threads; resolves once every subscription is registered. */
+async function startSubscribers(gatewayUrl: string, watched: string[]) {
+  const shares = Array.from({ length: THREADS }, (_, t) => watched.filter((_, i) => i % THREADS === t));
+  const counts = new Map<string, number>();
+  const waiters: (() => void)[] = [];
+  const workers = shares.map(
+    (share) =>
+      // Worker threads do not inherit tsx's loader: the worker registers it, then loads the script.
+      new Worker(`require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, 'subscriber-worker.ts'))});`, {
+        eval: true,
+        workerData: { gatewayUrl, query: SUBSCRIPTION, watched: share },
+      }),
+  );
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          worker.on('error', reject);
+          worker.on('message', (message: { type: string; to?: string; message?: string }) => {
+            if (message.type === 'ready') resolve();
+            if (message.type === 'error') console.error('subscription error', message.message);
+            if (message.type === 'arrived' && message.to) {
+              counts.set(message.to, (counts.get(message.to) ?? 0) + 1);
+              for (const wake of waiters.splice(0)) wake();
+            }
+          });
+        }),
+    ),
+  );
+  return {
+    arrived: (to: string, count: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${counts.get(to) ?? 0}/${count} ${to} deliveries after 60 s`)), 60_000);
+        const check = () => {
+          if ((counts.get(to) ?? 0) >= count) {
+            clearTimeout(timer);
+            resolve();
+          } else waiters.push(check);
+        };
+        check();
+      }),
+    finish: async () => {
+      const parts = await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<number[]>((resolve) => {
+              worker.on('message', (message: { type: string; latencies?: number[] }) => {
+                if (message.type === 'latencies') resolve(message.latencies ?? []);
+              });
+              worker.postMessage({ type: 'finish' });
+            }),
+        ),
+      );
+      await Promise.all(workers.map((worker) => worker.terminate()));
+      return parts.flat();
+    },
+  };
+}
+
 async function waitForStatus(api: Api['api'], orders: string[], status: string): Promise<void> {
-  // Status changes are asynchronous (events); this bench polls, the tests await events.
+  // Before the subscribers exist, the only way to know: ask (not during the measured window).
   for (let attempt = 0; attempt < 300; attempt += 1) {
     const statuses = await Promise.all(orders.map(async (id) => (await api(`query ($id: ID!) { order(id: $id) { status } }`, { id })).order.status));
     if (statuses.every((s) => s === status)) return;

@@ -1,0 +1,44 @@
+// One share of the benchmark's subscribers, in a thread of its own: a real subscriber runs on its
+// own device, so its arrival time must not wait behind the other 999 subscribers' messages.
+import { parentPort, workerData } from 'node:worker_threads';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+interface Input {
+  gatewayUrl: string;
+  query: string;
+  watched: string[];
+}
+
+const { gatewayUrl, query, watched } = workerData as Input;
+const clients: Client[] = [];
+const latencies: number[] = [];
+
+for (const orderId of watched) {
+  const client = createClient({ url: gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+  clients.push(client);
+  client.subscribe(
+    { query, variables: { id: orderId } },
+    {
+      next: (result) => {
+        const change = (result.data as { orderStatusChanged?: { to: string; at: string } } | null)?.orderStatusChanged;
+        if (!change) return;
+        latencies.push(Date.now() - Date.parse(change.at));
+        parentPort?.postMessage({ type: 'arrived', to: change.to });
+      },
+      error: (error) => parentPort?.postMessage({ type: 'error', message: String(JSON.stringify(error)) }),
+      complete: () => {},
+    },
+  );
+}
+
+// Every subscription is registered once a query on the same socket has been answered.
+void Promise.all(
+  clients.map((client) => new Promise<void>((resolve, reject) => client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }))),
+).then(() => parentPort?.postMessage({ type: 'ready' }));
+
+parentPort?.on('message', async (message: { type: string }) => {
+  if (message.type !== 'finish') return;
+  await Promise.all(clients.map((client) => client.dispose()));
+  parentPort?.postMessage({ type: 'latencies', latencies });
+});
