@@ -11,7 +11,6 @@ import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import { EVENT_STREAMS, type EventEnvelope, type EventPayloads, type EventType, type OrderStatusName } from '../../shared/events/contracts';
 import { streamKey } from '../../shared/events/streams';
 import { newUuid7 } from '../../shared/uuid7';
-import type { SubgraphDb } from '../../shared/server/run-subgraph';
 import { orderSubgraph } from '../../subgraphs/order/server';
 import { productSubgraph } from '../../subgraphs/product/server';
 import { userSubgraph } from '../../subgraphs/user/server';

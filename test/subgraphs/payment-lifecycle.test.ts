@@ -15,6 +15,7 @@ import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import type { Db } from '../../subgraphs/payment/db';
 import { FakePaymentProcessor, type ChargeRequest, type ChargeResult } from '../../subgraphs/payment/processor';
 import { createPaymentSubgraph } from '../../subgraphs/payment/server';
+import { outboxEventsAbout } from '../support/outbox';
 
 /** The fake, able to keep a charge in flight until the test lets it finish. */
 class HoldableProcessor extends FakePaymentProcessor {
@@ -159,14 +160,8 @@ async function payOk(args: PayArgs) {
   return (await ok(subgraph.url, PAY, { ...args })).payForOrder;
 }
 
-/** The events written for an order's payments, oldest first (the outbox is written in the payment's transaction). */
-async function outboxEvents(orderId: string): Promise<{ type: string; payload: unknown }[]> {
-  return subgraph.db.outboxEvent.findMany({
-    where: { payload: { path: ['orderId'], equals: orderId } },
-    orderBy: { id: 'asc' },
-    select: { type: true, payload: true },
-  });
-}
+/** The events written for an order's payments, oldest first. */
+const outboxEvents = (orderId: string) => outboxEventsAbout(subgraph.db, orderId);
 
 /**
  * Resolves once every order event published so far has been handled: the consumer handles a

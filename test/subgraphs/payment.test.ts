@@ -12,6 +12,7 @@ import { paymentSubgraph } from '../../subgraphs/payment/server';
 import { PAYMENT_TRANSITIONS, canTransition } from '../../subgraphs/payment/status';
 import type { Db } from '../../subgraphs/payment/db';
 import type { PaymentStatus } from '../../prisma/payment/generated/enums';
+import { outboxEventsAbout } from '../support/outbox';
 
 let databases: TestDatabases;
 let orders: OrderSubgraphs;
@@ -91,13 +92,7 @@ async function moveTo(id: string, status: PaymentStatus) {
 }
 
 /** The events written for an order's payments, oldest first. */
-async function outboxEvents(orderId: string): Promise<{ type: string; payload: unknown }[]> {
-  return subgraph.db.outboxEvent.findMany({
-    where: { payload: { path: ['orderId'], equals: orderId } },
-    orderBy: { id: 'asc' },
-    select: { type: true, payload: true },
-  });
-}
+const outboxEvents = (orderId: string) => outboxEventsAbout(subgraph.db, orderId);
 
 /** A URL on which nothing listens: the port was free a moment ago and was let go. */
 async function unreachableUrl(): Promise<string> {
