@@ -215,6 +215,8 @@ async function startStack(databases: Record<SubgraphName, string>, processes: Se
     const service = await startServiceProcess(name, {
       env: { ...env, ...urls, ...(name !== 'gateway' && { [databaseUrlVar(name)]: databases[name] }) },
       onOutput: (chunk) => process.stderr.write(`[${name}] ${chunk}`),
+      // BENCH_PROFILE=<dir>: every service writes a CPU profile there when it stops (open in Chrome DevTools).
+      nodeFlags: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
     });
     processes.push(service);
     if (name !== 'gateway') urls[subgraphUrlVar(name)] = service.url;

@@ -4,13 +4,14 @@
 // each change through its own query pipeline, once per group of identical subscriptions.
 import type http from 'node:http';
 import type { ApolloServer, BaseContext } from '@apollo/server';
-import { GraphQLError, getOperationAST, parse, validate, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { EventBus, Worker } from '../../shared/events/bus';
 import type { EventEnvelope } from '../../shared/events/contracts';
 import type { Logger } from '../../shared/logger';
+import { DocumentCache } from './document-cache';
 import { CHANGE_ID_VARIABLE, toEventQuery } from './event-query';
 import { SubscriptionHub, type HubMetrics, type Viewer } from './hub';
 
@@ -63,23 +64,19 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     if (event.type === 'OrderStatusChanged') hub.publish(event as EventEnvelope<'OrderStatusChanged'>);
   });
 
+  const documents = new DocumentCache();
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const cleanup = useServer(
     {
       isProd: production,
-      // Parsed and validated here, against the supergraph, so an invalid operation gets a clear
-      // error message before anything runs.
+      // Parsed and validated here (once per distinct text), against the supergraph, so an invalid
+      // operation gets a clear error message before anything runs.
       onSubscribe: (_ctx, _id, payload) => {
         const current = schema();
         if (!current) return [new GraphQLError('The supergraph is not loaded yet; try again shortly.')];
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        const errors = validate(current, document);
-        if (errors.length) return errors;
+        const checked = documents.check(current, payload.query);
+        if ('errors' in checked) return checked.errors;
+        const { document } = checked;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('The document has no operation of that name; give operationName.')];
         const variables = getVariableValues(current, operation.variableDefinitions ?? [], payload.variables ?? {});

@@ -22,16 +22,18 @@ export interface StartOptions {
   /** Receives every chunk the process prints, e.g. to forward it to the console. */
   onOutput?: (chunk: string) => void;
   readyTimeoutMs?: number;
+  /** Extra Node flags, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeFlags?: string[];
 }
 
 export function entryPoint(name: string): string {
   return name === 'gateway' ? path.join(ROOT_DIR, 'gateway/index.ts') : path.join(ROOT_DIR, 'subgraphs', name, 'index.ts');
 }
 
-export function startServiceProcess(name: string, { env = {}, onOutput, readyTimeoutMs = 60_000 }: StartOptions = {}): Promise<ServiceProcess> {
+export function startServiceProcess(name: string, { env = {}, onOutput, readyTimeoutMs = 60_000, nodeFlags = [] }: StartOptions = {}): Promise<ServiceProcess> {
   const child = fork(entryPoint(name), [], {
     cwd: ROOT_DIR,
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...nodeFlags, '--import', 'tsx'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -1,0 +1,36 @@
+import { buildSchema } from 'graphql';
+import { DocumentCache } from '../../gateway/subscriptions/document-cache';
+
+const schema = buildSchema(`type Query { hello: String } type Subscription { ticks: Int }`);
+
+describe('DocumentCache', () => {
+  it('should parse and validate a text once, and hand the same document to every subscriber', () => {
+    const cache = new DocumentCache();
+    const first = cache.check(schema, 'subscription { ticks }');
+    const second = cache.check(schema, 'subscription { ticks }');
+    expect('document' in first && 'document' in second && first.document === second.document).toBe(true);
+  });
+
+  it('should remember validation and syntax errors too', () => {
+    const cache = new DocumentCache();
+    const invalid = cache.check(schema, 'subscription { nope }');
+    expect('errors' in invalid && invalid.errors[0]?.message).toMatch(/Cannot query field "nope"/);
+    expect(cache.check(schema, 'subscription { nope }')).toBe(invalid);
+    const broken = cache.check(schema, 'subscription {');
+    expect('errors' in broken && broken.errors[0]?.message).toMatch(/Syntax Error/);
+  });
+
+  it('should check again against a new schema, and forget the least recently used text beyond its capacity', () => {
+    const cache = new DocumentCache(2);
+    const before = cache.check(schema, 'subscription { ticks }');
+    const renamed = buildSchema(`type Query { hello: String } type Subscription { tocks: Int }`);
+    const after = cache.check(renamed, 'subscription { ticks }');
+    expect('document' in before).toBe(true);
+    expect('errors' in after).toBe(true);
+
+    const a = cache.check(schema, '{ hello }');
+    cache.check(schema, 'subscription { ticks }');
+    cache.check(schema, '{ a: hello }');
+    expect(cache.check(schema, '{ hello }')).not.toBe(a);
+  });
+});
