@@ -34,7 +34,12 @@ for (const orderId of watched) {
 
 // Every subscription is registered once a query on the same socket has been answered.
 void Promise.all(
-  clients.map((client) => new Promise<void>((resolve, reject) => client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }))),
+  clients.map(
+    (client) =>
+      new Promise<void>((resolve, reject) =>
+        client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }),
+      ),
+  ),
 ).then(() => parentPort?.postMessage({ type: 'ready' }));
 
 parentPort?.on('message', async (message: { type: string }) => {

@@ -23,7 +23,20 @@ const run = randomBytes(3).toString('hex');
 
 const SUBSCRIPTION = /* GraphQL */ `
   subscription Watch($id: ID) {
-    orderStatusChanged(orderId: $id) { orderId to version at order { total { amount } user { name } } }
+    orderStatusChanged(orderId: $id) {
+      orderId
+      to
+      version
+      at
+      order {
+        total {
+          amount
+        }
+        user {
+          name
+        }
+      }
+    }
   }
 `;
 
@@ -33,16 +46,32 @@ async function main(): Promise<void> {
   try {
     const gateway = await startStack(databases, processes);
     const api = (query: string, variables: Record<string, unknown> = {}) => request(gateway.url, query, variables);
-    const userId = (await api(`mutation { createUser(input: { email: "bench-${run}@example.com", name: "Bench" }) { id } }`)).createUser.id;
+    const userId = (await api(`mutation { createUser(input: { email: "bench-${run}@example.com", name: "Bench" }) { id } }`))
+      .createUser.id;
     const categoryId = (await api(`mutation { createCategory(name: "Bench ${run}") { id } }`)).createCategory.id;
     const productId = (
-      await api(`mutation ($c: ID!) { createProduct(input: { sku: "BENCH-${run.toUpperCase()}", name: "Bench item", price: { amount: 999, currency: "USD" }, categoryId: $c, stock: 1000000 }) { id } }`, { c: categoryId })
+      await api(
+        `mutation ($c: ID!) { createProduct(input: { sku: "BENCH-${run.toUpperCase()}", name: "Bench item", price: { amount: 999, currency: "USD" }, categoryId: $c, stock: 1000000 }) { id } }`,
+        { c: categoryId },
+      )
     ).createProduct.id;
 
-    const spread = await measure('1,000 subscribers over 100 orders', gateway.url, ORDERS_SPREAD, (i, orders) => orders[i % orders.length]!, { api, userId, productId });
+    const spread = await measure(
+      '1,000 subscribers over 100 orders',
+      gateway.url,
+      ORDERS_SPREAD,
+      (i, orders) => orders[i % orders.length]!,
+      { api, userId, productId },
+    );
     const single: number[] = [];
     for (let round = 0; round < ROUNDS_ONE_ORDER; round += 1) {
-      single.push(...(await measure(`1,000 subscribers on one order (round ${round + 1})`, gateway.url, 1, (_, orders) => orders[0]!, { api, userId, productId })));
+      single.push(
+        ...(await measure(`1,000 subscribers on one order (round ${round + 1})`, gateway.url, 1, (_, orders) => orders[0]!, {
+          api,
+          userId,
+          productId,
+        })),
+      );
     }
     const results = {
       date: new Date().toISOString(),
@@ -70,10 +99,23 @@ interface Api {
  * (subscriber i watches pick(i, orders)), then drives every order through PAID, SHIPPED and
  * DELIVERED and collects each delivery's latency.
  */
-async function measure(label: string, gatewayUrl: string, orderCount: number, pick: (i: number, orders: string[]) => string, { api, userId, productId }: Api): Promise<number[]> {
+async function measure(
+  label: string,
+  gatewayUrl: string,
+  orderCount: number,
+  pick: (i: number, orders: string[]) => string,
+  { api, userId, productId }: Api,
+): Promise<number[]> {
   const orders: string[] = [];
   for (let i = 0; i < orderCount; i += 1) {
-    orders.push((await api(`mutation ($u: ID!, $p: ID!) { placeOrder(userId: $u, items: [{ productId: $p, quantity: 1 }]) { id } }`, { u: userId, p: productId })).placeOrder.id);
+    orders.push(
+      (
+        await api(`mutation ($u: ID!, $p: ID!) { placeOrder(userId: $u, items: [{ productId: $p, quantity: 1 }]) { id } }`, {
+          u: userId,
+          p: productId,
+        })
+      ).placeOrder.id,
+    );
   }
   await waitForStatus(api, orders, 'CONFIRMED');
 
@@ -81,17 +123,26 @@ async function measure(label: string, gatewayUrl: string, orderCount: number, pi
   const subscribers = await startSubscribers(gatewayUrl, watched);
   const started = Date.now();
   for (const orderId of orders) {
-    await api(`mutation ($o: ID!, $k: String!) { payForOrder(orderId: $o, method: CARD, idempotencyKey: $k, paymentToken: "tok_visa") { id } }`, { o: orderId, k: `bench-${orderId}` });
+    await api(
+      `mutation ($o: ID!, $k: String!) { payForOrder(orderId: $o, method: CARD, idempotencyKey: $k, paymentToken: "tok_visa") { id } }`,
+      { o: orderId, k: `bench-${orderId}` },
+    );
   }
   // Capture → event → PAID happens asynchronously; the subscribers say when every PAID arrived.
   await subscribers.arrived('PAID', watched.length);
   for (const status of ['SHIPPED', 'DELIVERED']) {
-    for (const orderId of orders) await api(`mutation ($o: ID!, $s: OrderStatus!) { updateOrderStatus(id: $o, status: $s) { id } }`, { o: orderId, s: status });
+    for (const orderId of orders)
+      await api(`mutation ($o: ID!, $s: OrderStatus!) { updateOrderStatus(id: $o, status: $s) { id } }`, {
+        o: orderId,
+        s: status,
+      });
   }
   await subscribers.arrived('DELIVERED', watched.length);
   const latencies = await subscribers.finish();
   const summary = summarize(latencies);
-  console.log(`${label}: ${latencies.length} deliveries in ${Date.now() - started} ms, p50 ${summary.p50} ms, p99 ${summary.p99} ms`);
+  console.log(
+    `${label}: ${latencies.length} deliveries in ${Date.now() - started} ms, p50 ${summary.p50} ms, p99 ${summary.p99} ms`,
+  );
   return latencies;
 }
 
@@ -159,7 +210,9 @@ async function startSubscribers(gatewayUrl: string, watched: string[]) {
 async function waitForStatus(api: Api['api'], orders: string[], status: string): Promise<void> {
   // Before the subscribers exist, the only way to know: ask (not during the measured window).
   for (let attempt = 0; attempt < 300; attempt += 1) {
-    const statuses = await Promise.all(orders.map(async (id) => (await api(`query ($id: ID!) { order(id: $id) { status } }`, { id })).order.status));
+    const statuses = await Promise.all(
+      orders.map(async (id) => (await api(`query ($id: ID!) { order(id: $id) { status } }`, { id })).order.status),
+    );
     if (statuses.every((s) => s === status)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -173,7 +226,11 @@ function summarize(latencies: number[]) {
 }
 
 async function request(url: string, query: string, variables: Record<string, unknown>) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await response.json()) as { data?: any; errors?: unknown[] };
   if (body.errors?.length) throw new Error(JSON.stringify(body.errors));
   return body.data;
@@ -202,14 +259,22 @@ async function dropDatabases(urls: Record<SubgraphName, string>): Promise<void> 
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
-    for (const url of Object.values(urls)) await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+    for (const url of Object.values(urls))
+      await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
   } finally {
     await admin.end();
   }
 }
 
 async function startStack(databases: Record<SubgraphName, string>, processes: ServiceProcess[]): Promise<ServiceProcess> {
-  const env = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', REDIS_URL, EVENTS_PREFIX: `bench:${run}:` };
+  const env = {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    REDIS_URL,
+    EVENTS_PREFIX: `bench:${run}:`,
+  };
   const urls: Record<string, string> = {};
   const start = async (name: SubgraphName | 'gateway') => {
     const service = await startServiceProcess(name, {

@@ -12,7 +12,9 @@ async function main(): Promise<number> {
       continue;
     }
     drifted += 1;
-    console.error(`${name}: schema.prisma differs from its migrations; \`npm run db:migration -- ${name} <name>\` would write:\n${sql}`);
+    console.error(
+      `${name}: schema.prisma differs from its migrations; \`npm run db:migration -- ${name} <name>\` would write:\n${sql}`,
+    );
   }
   return drifted ? 1 : 0;
 }

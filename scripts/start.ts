@@ -15,7 +15,12 @@ const step = (message: string) => console.log(`\u25b8 ${message}`);
 /** Fails fast, with what to do, when a server the supergraph needs is not there. */
 async function requireRedis(): Promise<void> {
   const { redisUrl } = readEventBusConfig(new EnvReader());
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 3_000,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -30,7 +35,9 @@ async function requireRedis(): Promise<void> {
 function explainDatabaseError(error: unknown): unknown {
   const { code, address, port } = error as { code?: string; address?: string; port?: number };
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') {
-    return new Error(`PostgreSQL is not reachable at ${address ?? '?'}:${port ?? '?'}: start it, or set the *_DATABASE_URL variables.`);
+    return new Error(
+      `PostgreSQL is not reachable at ${address ?? '?'}:${port ?? '?'}: start it, or set the *_DATABASE_URL variables.`,
+    );
   }
   return error;
 }

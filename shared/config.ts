@@ -67,7 +67,12 @@ export class EnvReader {
 
   list(name: string, fallback: string[]): string[] {
     const raw = this.source[name]?.trim();
-    return raw ? raw.split(',').map((item) => item.trim()).filter(Boolean) : fallback;
+    return raw
+      ? raw
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)
+      : fallback;
   }
 
   /** Throws one ConfigError naming every problem found so far. */

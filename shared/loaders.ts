@@ -26,14 +26,15 @@ export function groupByKey<K, V>(keys: readonly K[], rows: readonly V[], keyOf: 
  * A loader of rows by id. Ids that cannot exist (not UUIDs, e.g. from a hand-written entity
  * representation) resolve to null without reaching the database.
  */
-export function idLoader<V extends { id: string }>(
-  fetch: (ids: string[]) => Promise<V[]>,
-): DataLoader<string, V | null> {
-  return new DataLoader(async (ids) => {
-    const valid = ids.filter(isId);
-    const rows = valid.length ? await fetch([...new Set(valid)]) : [];
-    return byKey(ids, rows, (row) => row.id);
-  }, { maxBatchSize: 1000 });
+export function idLoader<V extends { id: string }>(fetch: (ids: string[]) => Promise<V[]>): DataLoader<string, V | null> {
+  return new DataLoader(
+    async (ids) => {
+      const valid = ids.filter(isId);
+      const rows = valid.length ? await fetch([...new Set(valid)]) : [];
+      return byKey(ids, rows, (row) => row.id);
+    },
+    { maxBatchSize: 1000 },
+  );
 }
 
 /**

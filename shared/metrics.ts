@@ -15,7 +15,7 @@ export function createMetrics(service: string): Metrics {
     registry,
     dbStatements: new Counter({
       name: 'db_statements_total',
-      help: 'SQL statements sent to this service\'s database.',
+      help: "SQL statements sent to this service's database.",
       registers: [registry],
     }),
   };

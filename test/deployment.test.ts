@@ -37,9 +37,12 @@ describe('docker-compose.yml', () => {
     expect(subgraph.environment?.REDIS_URL).toBe('redis://redis:6379');
   });
 
-  it.each(['product', 'order', 'payment', 'gateway'])('should start %s, which uses the event bus, after Redis is healthy', (name) => {
-    expect(service(name).depends_on?.redis?.condition).toBe('service_healthy');
-  });
+  it.each(['product', 'order', 'payment', 'gateway'])(
+    'should start %s, which uses the event bus, after Redis is healthy',
+    (name) => {
+      expect(service(name).depends_on?.redis?.condition).toBe('service_healthy');
+    },
+  );
 
   it('should point the gateway at every subgraph by its compose service name, and start it last', () => {
     const gateway = service('gateway');

@@ -108,7 +108,14 @@ function eventIds(entries: StreamEntry[]): (string | undefined)[] {
 /** A relay that polls once a minute unless told otherwise: only a commit's notification makes it prompt. */
 async function startRelay(prefix: string, options: Partial<OutboxRelayOptions> = {}) {
   const publisher = createRedis(TEST_REDIS_URL, 'events-test:publisher', logger);
-  const relay = new OutboxRelay({ databaseUrl: databases.order, redis: publisher, prefix, logger, pollIntervalMs: 60_000, ...options });
+  const relay = new OutboxRelay({
+    databaseUrl: databases.order,
+    redis: publisher,
+    prefix,
+    logger,
+    pollIntervalMs: 60_000,
+    ...options,
+  });
   const stop = once(async () => {
     await relay.stop();
     await closeRedis(publisher);
@@ -120,7 +127,16 @@ async function startRelay(prefix: string, options: Partial<OutboxRelayOptions> =
 
 async function startConsumer(prefix: string, handlers: EventHandlers, options: Partial<StreamConsumerOptions> = {}) {
   const connection = createRedis(TEST_REDIS_URL, 'events-test:consumer', logger);
-  const consumer = new StreamConsumer({ redis: connection, prefix, group: GROUP, streams: ['order'], handlers, logger, blockMs: 100, ...options });
+  const consumer = new StreamConsumer({
+    redis: connection,
+    prefix,
+    group: GROUP,
+    streams: ['order'],
+    handlers,
+    logger,
+    blockMs: 100,
+    ...options,
+  });
   const stop = once(async () => {
     await consumer.stop();
     await closeRedis(connection);
@@ -139,7 +155,11 @@ async function pending(prefix: string): Promise<{ entry: string; consumer: strin
 function startBus(prefix: string) {
   // A service name of its own, so this test's connections are told apart in CLIENT LIST.
   const service = `events-test-${randomBytes(3).toString('hex')}`;
-  const bus = new EventBus(readEventBusConfig(new EnvReader({ REDIS_URL: TEST_REDIS_URL, EVENTS_PREFIX: prefix })), service, logger);
+  const bus = new EventBus(
+    readEventBusConfig(new EnvReader({ REDIS_URL: TEST_REDIS_URL, EVENTS_PREFIX: prefix })),
+    service,
+    logger,
+  );
   leftovers.push(() => bus.close());
   return { bus, service };
 }
@@ -316,7 +336,11 @@ describe('stream consumer', () => {
 
     const claimIdleMs = 300;
     const handled = createCollector<{ id: string; at: number }>();
-    const healthy = await startConsumer(prefix, { OrderCreated: async (event) => handled.push({ id: event.id, at: Date.now() }) }, { claimIdleMs });
+    const healthy = await startConsumer(
+      prefix,
+      { OrderCreated: async (event) => handled.push({ id: event.id, at: Date.now() }) },
+      { claimIdleMs },
+    );
 
     const [retry] = await handled.waitFor(1);
     expect(retry?.id).toBe(envelope.id);
@@ -488,8 +512,23 @@ describe('shutdown', () => {
     const connect = (purpose: string) => createRedis(proxy.url, `events-test:${purpose}`, logger);
     const [publisher, consumerConnection, tailConnection] = [connect('publisher'), connect('consumer'), connect('tail')];
     const relay = new OutboxRelay({ databaseUrl: databases.order, redis: publisher, prefix, logger, pollIntervalMs: 60_000 });
-    const consumer = new StreamConsumer({ redis: consumerConnection, prefix, group: GROUP, streams: ['order'], handlers: {}, logger, blockMs: 100 });
-    const tail = new StreamTail<EventEnvelope>({ redis: tailConnection, prefix, stream: 'order', logger, onEvent: () => {}, blockMs: 100 });
+    const consumer = new StreamConsumer({
+      redis: consumerConnection,
+      prefix,
+      group: GROUP,
+      streams: ['order'],
+      handlers: {},
+      logger,
+      blockMs: 100,
+    });
+    const tail = new StreamTail<EventEnvelope>({
+      redis: tailConnection,
+      prefix,
+      stream: 'order',
+      logger,
+      onEvent: () => {},
+      blockMs: 100,
+    });
     // What a subgraph does on SIGTERM: workers first, then their connections.
     const shutdown = once(async () => {
       await relay.stop();
@@ -512,7 +551,13 @@ describe('shutdown', () => {
     const eventId = await enqueue();
     await publishing.waitFor(1);
 
-    expect(await within(shutdown().then(() => 'stopped'), 5_000, 'still stopping')).toBe('stopped');
+    expect(
+      await within(
+        shutdown().then(() => 'stopped'),
+        5_000,
+        'still stopping',
+      ),
+    ).toBe('stopped');
     expect(await db.outboxEvent.findUniqueOrThrow({ where: { eventId } })).toMatchObject({ publishedAt: null });
     proxy.restore();
     await startRelay(prefix);
@@ -564,6 +609,8 @@ describe('stream tail', () => {
     expect(reconnected).not.toBe(tailConnection);
     // A later event is a barrier: anything delivered twice would arrive before it.
     await publishEnvelope(redis, 'order', fourth!, { prefix });
-    expect((await seen.waitFor(4)).map((event) => event.id)).toEqual([first, second, third, fourth].map((envelope) => envelope!.id));
+    expect((await seen.waitFor(4)).map((event) => event.id)).toEqual(
+      [first, second, third, fourth].map((envelope) => envelope!.id),
+    );
   });
 });

@@ -30,7 +30,9 @@ describe('migrations', () => {
 
   it('should create missing databases and apply migrations once, through `npm run db:migrate`', async () => {
     const suffix = `${process.pid}_${Date.now()}`;
-    const names = Object.fromEntries(SUBGRAPHS.map((name) => [name, `shop_test_${process.env.TEST_RUN_ID ?? 'adhoc'}_migrate_${suffix}_${name}`]));
+    const names = Object.fromEntries(
+      SUBGRAPHS.map((name) => [name, `shop_test_${process.env.TEST_RUN_ID ?? 'adhoc'}_migrate_${suffix}_${name}`]),
+    );
     const env = Object.fromEntries(SUBGRAPHS.map((name) => [databaseUrlVar(name), databaseUrl(names[name]!)]));
     try {
       const first = await tsx(['prisma/migrate.ts'], env);

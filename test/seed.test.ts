@@ -33,19 +33,29 @@ async function readAll() {
   const byOrder = { orderBy: { orderId: 'asc' as const } };
   // Event ids and insert times are stamped when the row is written; what a run decides is the rest.
   const events = { select: { stream: true, type: true, payload: true, publishedAt: true }, ...byId };
-  const [users, categories, products, stockReservations, stockReservationItems, orders, orderItems, orderStatusChanges, payments, cancelledOrders] =
-    await Promise.all([
-      dbs.user.user.findMany(byId),
-      dbs.product.category.findMany(byId),
-      dbs.product.product.findMany(byId),
-      dbs.product.stockReservation.findMany(byOrder),
-      dbs.product.stockReservationItem.findMany({ orderBy: [{ orderId: 'asc' }, { productId: 'asc' }] }),
-      dbs.order.order.findMany(byId),
-      dbs.order.orderItem.findMany(byId),
-      dbs.order.orderStatusChange.findMany(byId),
-      dbs.payment.payment.findMany(byId),
-      dbs.payment.cancelledOrder.findMany(byOrder),
-    ]);
+  const [
+    users,
+    categories,
+    products,
+    stockReservations,
+    stockReservationItems,
+    orders,
+    orderItems,
+    orderStatusChanges,
+    payments,
+    cancelledOrders,
+  ] = await Promise.all([
+    dbs.user.user.findMany(byId),
+    dbs.product.category.findMany(byId),
+    dbs.product.product.findMany(byId),
+    dbs.product.stockReservation.findMany(byOrder),
+    dbs.product.stockReservationItem.findMany({ orderBy: [{ orderId: 'asc' }, { productId: 'asc' }] }),
+    dbs.order.order.findMany(byId),
+    dbs.order.orderItem.findMany(byId),
+    dbs.order.orderStatusChange.findMany(byId),
+    dbs.payment.payment.findMany(byId),
+    dbs.payment.cancelledOrder.findMany(byOrder),
+  ]);
   const [orderOutbox, productOutbox, paymentOutbox, processedEvents] = await Promise.all([
     dbs.order.outboxEvent.findMany(events),
     dbs.product.outboxEvent.findMany(events),
@@ -281,7 +291,10 @@ describe('seed', () => {
         case 'CANCELLED':
           return !change.reason?.trim();
         case 'PAYMENT_FAILED':
-          return !change.reason || !(paymentsByOrder.get(change.orderId) ?? []).some((payment) => payment.failureReason === change.reason);
+          return (
+            !change.reason ||
+            !(paymentsByOrder.get(change.orderId) ?? []).some((payment) => payment.failureReason === change.reason)
+          );
         default:
           return change.reason !== null;
       }
@@ -299,7 +312,8 @@ describe('seed', () => {
       const paid = payments.filter((payment) => payment.status === 'CAPTURED' || payment.status === 'REFUNDED');
       const paidChange = changes.find((change) => change.toStatus === 'PAID');
       return (
-        count(payments, (payment) => payment.status === 'FAILED') !== count(changes, (change) => change.toStatus === 'PAYMENT_FAILED') ||
+        count(payments, (payment) => payment.status === 'FAILED') !==
+          count(changes, (change) => change.toStatus === 'PAYMENT_FAILED') ||
         paid.length !== count(changes, (change) => change.toStatus === 'PAID') ||
         (paidChange !== undefined && paid.some((payment) => ms(payment.createdAt) >= ms(paidChange.createdAt))) ||
         (order.status === 'CANCELLED' && paid.some((payment) => payment.status !== 'REFUNDED'))
@@ -331,13 +345,19 @@ describe('seed', () => {
         JSON.stringify(asLines(reserved)) !== JSON.stringify(holdsItems ? asLines(itemsByOrder.get(order.id) ?? []) : []) ||
         ms(reservation.createdAt) <= ms(order.createdAt) ||
         (settledBy && ms(reservation.createdAt) >= ms(settledBy.createdAt)) ||
-        (cancelled ? ms(reservation.updatedAt) <= ms(cancelled.createdAt) : ms(reservation.updatedAt) !== ms(reservation.createdAt))
+        (cancelled
+          ? ms(reservation.updatedAt) <= ms(cancelled.createdAt)
+          : ms(reservation.updatedAt) !== ms(reservation.createdAt))
       );
     });
     expect(wrong).toEqual([]);
     expect(new Set(data.stockReservations.map((reservation) => reservation.status)).size).toBe(3);
     // A cancellation that overtook the reservation leaves a RELEASED tombstone without items.
-    expect(data.stockReservations.some((reservation) => reservation.status === 'RELEASED' && !reservedByOrder.has(reservation.orderId))).toBe(true);
+    expect(
+      data.stockReservations.some(
+        (reservation) => reservation.status === 'RELEASED' && !reservedByOrder.has(reservation.orderId),
+      ),
+    ).toBe(true);
     expect(data.products.filter((product) => product.stock < 0)).toEqual([]);
   });
 
@@ -345,7 +365,11 @@ describe('seed', () => {
     const itemsByOrder = groupBy(data.orderItems, (item) => item.orderId);
     const pending = data.orders.filter((order) => order.status === 'PENDING');
     expect(pending.length).toBeGreaterThan(0);
-    const expected = pending.map((order) => ({ orderId: order.id, userId: order.userId, items: asLines(itemsByOrder.get(order.id) ?? []) }));
+    const expected = pending.map((order) => ({
+      orderId: order.id,
+      userId: order.userId,
+      items: asLines(itemsByOrder.get(order.id) ?? []),
+    }));
     const queued = data.outbox.order.map((event) => {
       expect(event).toMatchObject({ stream: 'order', type: 'OrderCreated', publishedAt: null });
       const payload = event.payload as { orderId: string; userId: string; items: { productId: string; quantity: number }[] };
@@ -384,11 +408,18 @@ describe('seed', () => {
 
   it('should leave a payment tombstone for exactly the cancelled orders, once each cancellation happened', () => {
     const cancelledAt = new Map(
-      data.orderStatusChanges.filter((change) => change.toStatus === 'CANCELLED').map((change) => [change.orderId, ms(change.createdAt)]),
+      data.orderStatusChanges
+        .filter((change) => change.toStatus === 'CANCELLED')
+        .map((change) => [change.orderId, ms(change.createdAt)]),
     );
-    const cancelled = data.orders.filter((order) => order.status === 'CANCELLED').map((order) => order.id).sort();
+    const cancelled = data.orders
+      .filter((order) => order.status === 'CANCELLED')
+      .map((order) => order.id)
+      .sort();
     expect(data.cancelledOrders.map((tombstone) => tombstone.orderId)).toEqual(cancelled);
-    const early = data.cancelledOrders.filter((tombstone) => ms(tombstone.cancelledAt) <= (cancelledAt.get(tombstone.orderId) ?? Infinity));
+    const early = data.cancelledOrders.filter(
+      (tombstone) => ms(tombstone.cancelledAt) <= (cancelledAt.get(tombstone.orderId) ?? Infinity),
+    );
     expect(early).toEqual([]);
   });
 

@@ -64,7 +64,10 @@ export function toEventQuery(
     ],
   };
   const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
-  const used = usedNames({ kind: Kind.DOCUMENT, definitions: [{ ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: [eventField] } }, ...fragments] });
+  const used = usedNames({
+    kind: Kind.DOCUMENT,
+    definitions: [{ ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: [eventField] } }, ...fragments],
+  });
   const query: OperationDefinitionNode = {
     ...operation,
     operation: 'query' as OperationDefinitionNode['operation'],
@@ -90,7 +93,9 @@ export function toEventQuery(
 /** Variables and fragments the operation actually reaches (fragments through fragments too). */
 function usedNames(document: DocumentNode): { variables: Set<string>; fragments: Set<string> } {
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
   );
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
   const variables = new Set<string>();

@@ -43,14 +43,20 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const { httpServer, apollo, schema, bus, logger, metrics, production, keepAliveMs } = options;
 
   const runQuery = async (query: string, variables: Record<string, unknown> | null | undefined, operationName?: string) => {
-    const response = await apollo.executeOperation({ query, variables: variables ?? {}, ...(operationName && { operationName }) });
+    const response = await apollo.executeOperation({
+      query,
+      variables: variables ?? {},
+      ...(operationName && { operationName }),
+    });
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
     const { data, errors, extensions } = response.body.singleResult;
     // Apollo hands back errors already formatted (formatError ran: codes kept, internals masked);
     // graphql-ws serialises GraphQLError instances, so they are wrapped again as such.
     return {
       ...(data !== undefined && { data: data as ExecutionResult['data'] }),
-      ...(errors && { errors: errors.map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions })) }),
+      ...(errors && {
+        errors: errors.map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions })),
+      }),
       ...(extensions && { extensions }),
     } satisfies ExecutionResult;
   };

@@ -86,7 +86,12 @@ function generateUsers(g: Generator): User[] {
     let email = g.faker.internet.exampleEmail({ firstName, lastName }).toLowerCase();
     while (emails.has(email)) email = g.faker.internet.exampleEmail({ firstName, lastName }).toLowerCase();
     emails.add(email);
-    return { email, name: `${firstName} ${lastName}`, role: 'CUSTOMER' as Role, createdAt: g.between(g.ago(540 * DAY), g.ago(20 * DAY)) };
+    return {
+      email,
+      name: `${firstName} ${lastName}`,
+      role: 'CUSTOMER' as Role,
+      createdAt: g.between(g.ago(540 * DAY), g.ago(20 * DAY)),
+    };
   }).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 
   return [...documented, ...others].map((user) => ({
@@ -130,7 +135,10 @@ function generateProducts(g: Generator, categories: Category[]): Product[] {
     if (combinations.length < count) throw new Error(`catalog: ${spec.name} has too few product names`);
     const category = categories[index];
     if (!category) throw new Error(`catalog: no category row for ${spec.name}`);
-    return g.faker.helpers.shuffle(combinations).slice(0, count).map((product) => ({ spec, category, ...product }));
+    return g.faker.helpers
+      .shuffle(combinations)
+      .slice(0, count)
+      .map((product) => ({ spec, category, ...product }));
   });
 
   // The catalogue existed before the first order of the year, so every order can contain any product.

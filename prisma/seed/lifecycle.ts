@@ -158,9 +158,7 @@ class Story implements OrderStory {
   capture(): void {
     if (this.g.chance(0.08)) this.decline();
     const start = this.attemptStart();
-    const paid = viaProcessor(this.method)
-      ? this.g.after(start, 2 * SECOND, 30 * SECOND)
-      : this.g.after(start, HOUR, 2 * DAY);
+    const paid = viaProcessor(this.method) ? this.g.after(start, 2 * SECOND, 30 * SECOND) : this.g.after(start, HOUR, 2 * DAY);
     this.payments.push({ status: 'CAPTURED', method: this.method, createdAt: start, updatedAt: paid });
     this.move('PAID', this.handled(paid));
   }

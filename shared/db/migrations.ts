@@ -23,7 +23,10 @@ export async function readSchemaFile(name: SubgraphName): Promise<SchemaFile> {
 export async function readMigrationList(name: SubgraphName): Promise<MigrationList> {
   const { migrations } = prismaPaths(name);
   const entries = existsSync(migrations) ? await readdir(migrations, { withFileTypes: true }) : [];
-  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const folders = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const lockPath = `${migrations}/${LOCKFILE}`;
   return {
     baseDir: migrations,

@@ -3,7 +3,9 @@
 // machines and locked-down containers cannot do; the WASM build ships inside an npm package.
 import { readFile } from 'node:fs/promises';
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { SchemaEngine as WasmSchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
+import type { SchemaEngine as WasmSchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with {
+  'resolution-mode': 'import',
+};
 
 export type SchemaEngine = WasmSchemaEngine;
 

@@ -65,7 +65,16 @@ export class StreamConsumer {
           for (const key of keys) await this.claimAbandoned(key, claimIdleMs);
         }
         const reply = (await redis.xreadgroup(
-          'GROUP', group, this.name, 'COUNT', 50, 'BLOCK', blockMs, 'STREAMS', ...keys, ...keys.map(() => '>'),
+          'GROUP',
+          group,
+          this.name,
+          'COUNT',
+          50,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          ...keys,
+          ...keys.map(() => '>'),
         )) as StreamReply;
         for (const [key, entries] of reply ?? []) {
           for (const [id, fields] of entries) {

@@ -3,14 +3,7 @@
 
 /** Order statuses as events carry them (the order subgraph's enum, as strings). */
 export type OrderStatusName =
-  | 'PENDING'
-  | 'CONFIRMED'
-  | 'FAILED'
-  | 'PAID'
-  | 'PAYMENT_FAILED'
-  | 'SHIPPED'
-  | 'DELIVERED'
-  | 'CANCELLED';
+  'PENDING' | 'CONFIRMED' | 'FAILED' | 'PAID' | 'PAYMENT_FAILED' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
 
 export interface OrderLine {
   productId: string;

@@ -134,7 +134,12 @@ export class OutboxRelay {
         if (!rows.length) return;
         const pipeline = redis.pipeline();
         for (const row of rows) {
-          const envelope: EventEnvelope = { id: row.event_id, type: row.type, occurredAt: row.created_at.toISOString(), payload: row.payload };
+          const envelope: EventEnvelope = {
+            id: row.event_id,
+            type: row.type,
+            occurredAt: row.created_at.toISOString(),
+            payload: row.payload,
+          };
           pipeline.xadd(streamKey(prefix, row.stream), 'MAXLEN', '~', streamMaxLength, '*', 'event', JSON.stringify(envelope));
         }
         const results = await pipeline.exec();

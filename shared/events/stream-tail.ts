@@ -43,8 +43,7 @@ export class StreamTail<T> {
     while (!this.stopped) {
       try {
         const reply = (await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', key, this.lastId)) as
-          | [string, [string, string[]][]][]
-          | null;
+          [string, [string, string[]][]][] | null;
         for (const [, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
             this.lastId = id;

@@ -30,7 +30,10 @@ export function entryPoint(name: string): string {
   return name === 'gateway' ? path.join(ROOT_DIR, 'gateway/index.ts') : path.join(ROOT_DIR, 'subgraphs', name, 'index.ts');
 }
 
-export function startServiceProcess(name: string, { env = {}, onOutput, readyTimeoutMs = 60_000, nodeFlags = [] }: StartOptions = {}): Promise<ServiceProcess> {
+export function startServiceProcess(
+  name: string,
+  { env = {}, onOutput, readyTimeoutMs = 60_000, nodeFlags = [] }: StartOptions = {},
+): Promise<ServiceProcess> {
   const child = fork(entryPoint(name), [], {
     cwd: ROOT_DIR,
     execArgv: [...nodeFlags, '--import', 'tsx'],

@@ -22,7 +22,9 @@ export function sharedApolloOptions<TContext extends BaseContext>(
     // On shutdown, stop accepting connections and let in-flight requests finish.
     ApolloServerPluginDrainHttpServer({ httpServer }),
     // Development: Apollo Sandbox at the GraphQL URL. Production: no landing page at all.
-    config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+    config.production
+      ? ApolloServerPluginLandingPageDisabled()
+      : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
   ];
   // Subgraphs would otherwise build an ftv1 trace for every request the gateway marks; we do not
   // report to Apollo Studio, so that is CPU spent for nothing.

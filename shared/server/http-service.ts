@@ -64,7 +64,11 @@ export function createHttpService({ logger, metrics, bodyLimitBytes, checkReady 
 export function mountGraphQL<TContext extends BaseContext>(
   service: HttpService,
   apollo: ApolloServer<TContext>,
-  { context, middleware = [], logger }: { context: () => Promise<TContext>; middleware?: express.RequestHandler[]; logger: Logger },
+  {
+    context,
+    middleware = [],
+    logger,
+  }: { context: () => Promise<TContext>; middleware?: express.RequestHandler[]; logger: Logger },
 ): void {
   service.app.use('/graphql', ...middleware, expressMiddleware(apollo, { context }));
   service.app.use(jsonErrorHandler(logger));

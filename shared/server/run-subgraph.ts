@@ -131,8 +131,6 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
 }
 
 /** The entry point of a subgraph process. */
-export function runSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig>(
-  runtime: SubgraphRuntime<Db, Config>,
-): void {
+export function runSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig>(runtime: SubgraphRuntime<Db, Config>): void {
   runService(`${runtime.name} subgraph`, () => startSubgraph(runtime, new EnvReader()));
 }

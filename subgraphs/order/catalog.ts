@@ -19,10 +19,7 @@ export interface Catalog {
   products(ids: readonly string[]): Promise<(CatalogProduct | null)[]>;
 }
 
-export function createCatalog(
-  config: Pick<OrderConfig, 'userSubgraphUrl' | 'productSubgraphUrl'>,
-  logger: Logger,
-): Catalog {
+export function createCatalog(config: Pick<OrderConfig, 'userSubgraphUrl' | 'productSubgraphUrl'>, logger: Logger): Catalog {
   const users = new SubgraphClient({ service: 'user', url: config.userSubgraphUrl, logger });
   const products = new SubgraphClient({ service: 'product', url: config.productSubgraphUrl, logger });
   return {

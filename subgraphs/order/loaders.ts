@@ -1,5 +1,11 @@
 import DataLoader from 'dataloader';
-import { Prisma, type Order, type OrderItem, type OrderStatus, type OrderStatusChange } from '../../prisma/order/generated/client';
+import {
+  Prisma,
+  type Order,
+  type OrderItem,
+  type OrderStatus,
+  type OrderStatusChange,
+} from '../../prisma/order/generated/client';
 import { groupByKey, idLoader } from '../../shared/loaders';
 import { isId } from '../../shared/validation';
 import type { Db } from './db';

@@ -100,7 +100,11 @@ export const resolvers: GraphQLResolverMap<Context> = {
       const priced = priceOrder(requested, products);
 
       // One transaction: the order, its items, its first status change and both events, or nothing.
-      const { order, items: created, change } = await db.$transaction(async (tx) => {
+      const {
+        order,
+        items: created,
+        change,
+      } = await db.$transaction(async (tx) => {
         const { items: rows, ...placed } = await tx.order.create({
           data: {
             userId: buyer,

@@ -121,7 +121,8 @@ function settle(context: Context, payment: Payment, result: ChargeResult): Promi
     if (current.status !== 'PENDING') return current;
     if (result.status === 'declined') return changePaymentStatus(tx, context, current, 'FAILED', { reason: result.reason });
     const { reference } = result;
-    if (!(await isOrderCancelled(tx, current.orderId))) return changePaymentStatus(tx, context, current, 'CAPTURED', { reference });
+    if (!(await isOrderCancelled(tx, current.orderId)))
+      return changePaymentStatus(tx, context, current, 'CAPTURED', { reference });
     const captured = await changePaymentStatus(tx, context, current, 'CAPTURED', { reference, announce: false });
     return changePaymentStatus(tx, context, captured, 'REFUNDED');
   });

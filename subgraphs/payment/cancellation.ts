@@ -39,7 +39,11 @@ export async function settleCancelledOrder({ db, processor, logger }: Deps, even
       if (payment.status === 'CAPTURED') {
         if (payment.processorReference) await changePaymentStatus(tx, { processor, logger }, payment, 'REFUNDED');
         // Confirmed by an administrator (a bank transfer): the processor never had this money.
-        else logger.warn({ paymentId: payment.id, orderId }, 'cancelled order has a payment captured outside the processor; refund it by hand');
+        else
+          logger.warn(
+            { paymentId: payment.id, orderId },
+            'cancelled order has a payment captured outside the processor; refund it by hand',
+          );
       } else if (payment.idempotencyKey === null) {
         await changePaymentStatus(tx, { processor, logger }, payment, 'FAILED', { reason: CANCELLATION_REASON });
       }

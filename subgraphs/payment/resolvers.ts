@@ -31,10 +31,13 @@ export const resolvers: GraphQLResolverMap<Context> = {
       return withOrderLock(context.db, found.orderId, async (tx) => {
         const payment = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
         if (payment.idempotencyKey && payment.status === 'PENDING') {
-          throw conflict('This payment is being charged by the payment processor, which settles it; retry payForOrder with its idempotencyKey.', {
-            from: payment.status,
-            to: status,
-          });
+          throw conflict(
+            'This payment is being charged by the payment processor, which settles it; retry payForOrder with its idempotencyKey.',
+            {
+              from: payment.status,
+              to: status,
+            },
+          );
         }
         return changePaymentStatus(tx, context, payment, status, { reason: FAILED_BY_ADMIN });
       });

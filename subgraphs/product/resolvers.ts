@@ -129,11 +129,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       if (!product) throw productNotFoundBySku(normalized);
       return product;
     },
-    async products(
-      _: unknown,
-      args: PageArgs & { filter?: ProductFilter | null },
-      { db }: Context,
-    ): Promise<ProductConnection> {
+    async products(_: unknown, args: PageArgs & { filter?: ProductFilter | null }, { db }: Context): Promise<ProductConnection> {
       const page = readPage(args);
       const where = productWhere(args.filter ?? {});
       // `id > cursor` rather than Prisma's cursor option: a cursor stays valid after its product is deleted.
@@ -224,7 +220,6 @@ export const resolvers: GraphQLResolverMap<Context> = {
       const limit = requireInt(first ?? 20, 'first', { min: 1, max: MAX_CATEGORY_PRODUCTS });
       return loaders.firstProductsByCategory(limit).load(category.id);
     },
-    productCount: (category: Category, _: unknown, { loaders }: Context) =>
-      loaders.productCountByCategory.load(category.id),
+    productCount: (category: Category, _: unknown, { loaders }: Context) => loaders.productCountByCategory.load(category.id),
   },
 };

@@ -11,7 +11,10 @@ export const productSubgraph = defineSubgraph({
   readConfig: (env) => readSubgraphConfig(env, 'product'),
   createDb,
   resolvers,
-  contextFactory: ({ db, logger }) => () => createContext(db, logger),
+  contextFactory:
+    ({ db, logger }) =>
+    () =>
+      createContext(db, logger),
   workers: ({ bus, config, db, logger }) => [
     // Publishes the stock events this service's transactions write to its outbox.
     bus.relay(config.databaseUrl),

@@ -10,5 +10,8 @@ export const userSubgraph = defineSubgraph({
   readConfig: (env) => readSubgraphConfig(env, 'user'),
   createDb,
   resolvers,
-  contextFactory: ({ db, logger }) => () => createContext(db, logger),
+  contextFactory:
+    ({ db, logger }) =>
+    () =>
+      createContext(db, logger),
 });

@@ -21,7 +21,15 @@ export async function createProduct(
   const { createProduct: product } = await ok(
     gatewayUrl,
     `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
-    { input: { sku: `SKU-${unique().toUpperCase()}`, name, price: { amount, currency: 'USD' }, categoryId: createCategory.id, stock } },
+    {
+      input: {
+        sku: `SKU-${unique().toUpperCase()}`,
+        name,
+        price: { amount, currency: 'USD' },
+        categoryId: createCategory.id,
+        stock,
+      },
+    },
   );
   return product.id;
 }
@@ -47,7 +55,10 @@ export async function payForOrder(gatewayUrl: string, orderId: string, token = '
 }
 
 export async function setOrderStatus(gatewayUrl: string, id: string, status: string): Promise<void> {
-  await ok(gatewayUrl, `mutation ($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id } }`, { id, status });
+  await ok(gatewayUrl, `mutation ($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id } }`, {
+    id,
+    status,
+  });
 }
 
 /** The status changes of one order among a subscription's results, in delivery order. */

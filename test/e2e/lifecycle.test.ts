@@ -45,7 +45,13 @@ describe('order lifecycle', () => {
     expect(await stockOf(product)).toBe(2);
     const payment = await graphql(
       stack.gatewayUrl,
-      `mutation ($id: ID!) { payForOrder(orderId: $id, method: CARD, idempotencyKey: "never-charged-1", paymentToken: "tok_visa") { id } }`,
+      `
+        mutation ($id: ID!) {
+          payForOrder(orderId: $id, method: CARD, idempotencyKey: "never-charged-1", paymentToken: "tok_visa") {
+            id
+          }
+        }
+      `,
       { id: orderId },
     );
     expect(errorCodes(payment)).toEqual(['CONFLICT']);
@@ -61,11 +67,18 @@ describe('order lifecycle', () => {
     const retried = await payForOrder(stack.gatewayUrl, orderId, 'tok_visa');
     expect(retried.status).toBe('CAPTURED');
     await statuses.waitFor(1, reached(orderId, 'PAID'));
-    const { order } = await ok(stack.gatewayUrl, `query ($id: ID!) { order(id: $id) { status payment { id status } payments { status failureReason } } }`, { id: orderId });
+    const { order } = await ok(
+      stack.gatewayUrl,
+      `query ($id: ID!) { order(id: $id) { status payment { id status } payments { status failureReason } } }`,
+      { id: orderId },
+    );
     expect(order).toEqual({
       status: 'PAID',
       payment: { id: retried.id, status: 'CAPTURED' },
-      payments: [{ status: 'CAPTURED', failureReason: null }, { status: 'FAILED', failureReason: 'card_declined' }],
+      payments: [
+        { status: 'CAPTURED', failureReason: null },
+        { status: 'FAILED', failureReason: 'card_declined' },
+      ],
     });
   });
 
@@ -73,7 +86,9 @@ describe('order lifecycle', () => {
     const product = await createProduct(stack.gatewayUrl, { stock: 5 });
     const orderId = await placeOrder(stack.gatewayUrl, buyer, product);
     await statuses.waitFor(1, reached(orderId, 'CONFIRMED'));
-    const attempts = await Promise.all(Array.from({ length: 5 }, () => payForOrder(stack.gatewayUrl, orderId, 'tok_visa', `same-key-${orderId}`)));
+    const attempts = await Promise.all(
+      Array.from({ length: 5 }, () => payForOrder(stack.gatewayUrl, orderId, 'tok_visa', `same-key-${orderId}`)),
+    );
     expect(new Set(attempts.map((attempt) => attempt.id)).size).toBe(1);
     const again = await payForOrder(stack.gatewayUrl, orderId, 'tok_visa', `same-key-${orderId}`);
     expect(again).toEqual(attempts[0]);
@@ -92,17 +107,35 @@ describe('order lifecycle', () => {
     await payForOrder(stack.gatewayUrl, orderId);
     await statuses.waitFor(1, reached(orderId, 'PAID'));
 
-    const { cancelOrder } = await ok(stack.gatewayUrl, `mutation ($id: ID!) { cancelOrder(id: $id, reason: "Changed my mind") { status } }`, { id: orderId });
+    const { cancelOrder } = await ok(
+      stack.gatewayUrl,
+      `mutation ($id: ID!) { cancelOrder(id: $id, reason: "Changed my mind") { status } }`,
+      { id: orderId },
+    );
     expect(cancelOrder.status).toBe('CANCELLED');
     await waitForEntries(redis, 'product', 1, { where: about(orderId, 'StockReleased'), timeoutMs: 15_000 });
     await waitForEntries(redis, 'payment', 1, { where: about(orderId, 'PaymentRefunded'), timeoutMs: 15_000 });
     expect(await stockOf(product)).toBe(7);
-    const { order } = await ok(stack.gatewayUrl, `query ($id: ID!) { order(id: $id) { status payment { status } statusHistory { to reason } } }`, { id: orderId });
+    const { order } = await ok(
+      stack.gatewayUrl,
+      `query ($id: ID!) { order(id: $id) { status payment { status } statusHistory { to reason } } }`,
+      { id: orderId },
+    );
     expect(order.payment.status).toBe('REFUNDED');
     expect(order.statusHistory.map((change: { to: string }) => change.to)).toEqual(['PENDING', 'CONFIRMED', 'PAID', 'CANCELLED']);
     expect(order.statusHistory.at(-1).reason).toBe('Changed my mind');
 
-    const again = await graphql(stack.gatewayUrl, `mutation ($id: ID!) { cancelOrder(id: $id) { status } }`, { id: orderId });
+    const again = await graphql(
+      stack.gatewayUrl,
+      `
+        mutation ($id: ID!) {
+          cancelOrder(id: $id) {
+            status
+          }
+        }
+      `,
+      { id: orderId },
+    );
     expect(errorCodes(again)).toEqual(['CONFLICT']);
   });
 
@@ -139,7 +172,11 @@ describe('order lifecycle', () => {
     // Back on its port, where the gateway and the payment subgraph reach it.
     await stack.start('order', { PORT: String(port) });
     const [created] = await waitForEntries(redis, 'order', 1, { where: about(placed.id, 'OrderCreated'), timeoutMs: 15_000 });
-    expect(created?.event?.payload).toMatchObject({ orderId: placed.id, userId: buyer, items: [{ productId: product, quantity: 1 }] });
+    expect(created?.event?.payload).toMatchObject({
+      orderId: placed.id,
+      userId: buyer,
+      items: [{ productId: product, quantity: 1 }],
+    });
     await statuses.waitFor(1, reached(placed.id, 'CONFIRMED'));
     expect(changesOf(statuses.results, placed.id).map((change) => change.version)).toEqual([1, 2]);
     expect((await readEntries(redis, 'order')).filter(about(placed.id, 'OrderCreated'))).toHaveLength(1);

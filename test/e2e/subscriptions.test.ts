@@ -40,8 +40,32 @@ async function watch(gatewayUrl: string, query: string, variables: Record<string
 const EVERYTHING = /* GraphQL */ `
   subscription Everything {
     orderStatusChanged {
-      orderId from to version reason at
-      order { id status total { amount currency } user { name } items { quantity product { name } } payment { status } }
+      orderId
+      from
+      to
+      version
+      reason
+      at
+      order {
+        id
+        status
+        total {
+          amount
+          currency
+        }
+        user {
+          name
+        }
+        items {
+          quantity
+          product {
+            name
+          }
+        }
+        payment {
+          status
+        }
+      }
     }
   }
 `;
@@ -87,7 +111,11 @@ describe('order status subscriptions', () => {
     const everything = await watch(stack.gatewayUrl, EVERYTHING);
     const watched = await confirmedOrder(everything);
     const other = await confirmedOrder(everything);
-    const one = await watch(stack.gatewayUrl, `subscription ($id: ID) { mine: orderStatusChanged(orderId: $id) { orderId to } }`, { id: watched });
+    const one = await watch(
+      stack.gatewayUrl,
+      `subscription ($id: ID) { mine: orderStatusChanged(orderId: $id) { orderId to } }`,
+      { id: watched },
+    );
     await payForOrder(stack.gatewayUrl, other);
     await payForOrder(stack.gatewayUrl, watched);
     const [result] = await one.waitFor(1);
@@ -104,7 +132,10 @@ describe('order status subscriptions', () => {
     const a = await placeOrder(first, buyer, product);
     const b = await placeOrder(second, buyer, product);
     for (const subscription of [onFirst, onSecond]) {
-      await subscription.waitFor(2, (r) => [a, b].includes(r.data?.orderStatusChanged?.orderId) && r.data?.orderStatusChanged?.to === 'CONFIRMED');
+      await subscription.waitFor(
+        2,
+        (r) => [a, b].includes(r.data?.orderStatusChanged?.orderId) && r.data?.orderStatusChanged?.to === 'CONFIRMED',
+      );
     }
     await payForOrder(second, a);
     await payForOrder(first, b);
@@ -131,7 +162,16 @@ describe('order status subscriptions', () => {
     await payForOrder(stack.gatewayUrl, orderId);
     const received = await Promise.all(audience.map((subscription) => subscription.waitFor(1)));
     expect(new Set(received.map(([result]) => JSON.stringify(result)))).toEqual(
-      new Set([JSON.stringify({ data: { orderStatusChanged: { to: 'PAID', order: { total: { amount: 1_250 }, user: { name: 'Watcher' }, payment: { status: 'CAPTURED' } } } } })]),
+      new Set([
+        JSON.stringify({
+          data: {
+            orderStatusChanged: {
+              to: 'PAID',
+              order: { total: { amount: 1_250 }, user: { name: 'Watcher' }, payment: { status: 'CAPTURED' } },
+            },
+          },
+        }),
+      ]),
     );
     expect((await scrapeMetric(metricsUrl, 'subscription_resolutions_total')) - before).toBe(1);
   });
@@ -142,9 +182,19 @@ describe('order status subscriptions', () => {
       const unknownField = await subscribe(stack.gatewayUrl, `subscription { orderStatusChanged { nope } }`, {}, client);
       const { error } = await unknownField.ended;
       expect(JSON.stringify(error)).toMatch(/Cannot query field \\"nope\\" on type \\"OrderStatusChange\\"/);
-      const twoFields = await subscribe(stack.gatewayUrl, `subscription { a: orderStatusChanged { to } b: orderStatusChanged { to } }`, {}, client);
+      const twoFields = await subscribe(
+        stack.gatewayUrl,
+        `subscription { a: orderStatusChanged { to } b: orderStatusChanged { to } }`,
+        {},
+        client,
+      );
       expect(JSON.stringify((await twoFields.ended).error)).toMatch(/must select only one top level field/);
-      const badVariable = await subscribe(stack.gatewayUrl, `subscription ($id: ID) { orderStatusChanged(orderId: $id) { to } }`, { id: { not: 'an id' } }, client);
+      const badVariable = await subscribe(
+        stack.gatewayUrl,
+        `subscription ($id: ID) { orderStatusChanged(orderId: $id) { to } }`,
+        { id: { not: 'an id' } },
+        client,
+      );
       expect(JSON.stringify((await badVariable.ended).error)).toMatch(/Variable \\"\$id\\" got invalid value/);
     } finally {
       await client.dispose();

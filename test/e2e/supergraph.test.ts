@@ -56,7 +56,10 @@ describe('supergraph', () => {
   });
 
   it('should place and pay an order through the gateway, with fields from every subgraph', async () => {
-    const { createUser } = await ok(stack.gatewayUrl, `mutation { createUser(input: { email: "e2e-buyer@example.com", name: "E2E Buyer" }) { id } }`);
+    const { createUser } = await ok(
+      stack.gatewayUrl,
+      `mutation { createUser(input: { email: "e2e-buyer@example.com", name: "E2E Buyer" }) { id } }`,
+    );
     const { createCategory } = await ok(stack.gatewayUrl, `mutation { createCategory(name: "E2E Gadgets") { id } }`);
     const { createProduct } = await ok(
       stack.gatewayUrl,
@@ -79,15 +82,27 @@ describe('supergraph', () => {
         `mutation ($orderId: ID!) { createPayment(orderId: $orderId, method: BANK_TRANSFER) { status amount { amount currency } order { id } } }`,
         { orderId: placeOrder.id },
       );
-      expect(createPayment).toEqual({ status: 'PENDING', amount: { amount: 3750, currency: 'USD' }, order: { id: placeOrder.id } });
+      expect(createPayment).toEqual({
+        status: 'PENDING',
+        amount: { amount: 3750, currency: 'USD' },
+        order: { id: placeOrder.id },
+      });
 
-      const { order } = await ok(stack.gatewayUrl, `query ($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, { id: placeOrder.id });
+      const { order } = await ok(stack.gatewayUrl, `query ($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, {
+        id: placeOrder.id,
+      });
       expect(order).toEqual({
         id: placeOrder.id,
         status: 'CONFIRMED',
         total: { amount: 3750, currency: 'USD' },
         user: { name: 'E2E Buyer', email: 'e2e-buyer@example.com' },
-        items: [{ quantity: 3, unitPrice: { amount: 1250, currency: 'USD' }, product: { name: 'E2E Widget', category: { name: 'E2E Gadgets' } } }],
+        items: [
+          {
+            quantity: 3,
+            unitPrice: { amount: 1250, currency: 'USD' },
+            product: { name: 'E2E Widget', category: { name: 'E2E Gadgets' } },
+          },
+        ],
         payment: { status: 'PENDING', amount: { amount: 3750, currency: 'USD' } },
       });
     } finally {
@@ -124,7 +139,11 @@ describe('supergraph', () => {
     ];
     for (const [query, code] of cases) {
       const response = await graphql(stack.gatewayUrl, query);
-      expect({ query, status: response.status < 500, codes: errorCodes(response) }).toEqual({ query, status: true, codes: [code] });
+      expect({ query, status: response.status < 500, codes: errorCodes(response) }).toEqual({
+        query,
+        status: true,
+        codes: [code],
+      });
       expect(JSON.stringify(response)).not.toMatch(/stacktrace|prisma|SELECT |INSERT /i);
     }
   });
@@ -166,9 +185,29 @@ describe('supergraph', () => {
   it('should turn off introspection, suggestions and the landing page in production', async () => {
     const production = await stack.start('gateway', { NODE_ENV: 'production' });
     try {
-      const introspection = await graphql(production.url, `{ __schema { queryType { name } } }`);
+      const introspection = await graphql(
+        production.url,
+        `
+          {
+            __schema {
+              queryType {
+                name
+              }
+            }
+          }
+        `,
+      );
       expect(errorCodes(introspection)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-      const typo = await graphql(production.url, `{ prodcts { totalCount } }`);
+      const typo = await graphql(
+        production.url,
+        `
+          {
+            prodcts {
+              totalCount
+            }
+          }
+        `,
+      );
       expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
       const page = await fetch(production.url, { headers: { accept: 'text/html' } });
       expect(page.headers.get('content-type')).not.toMatch(/text\/html/);

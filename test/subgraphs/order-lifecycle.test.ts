@@ -8,7 +8,13 @@ import { TEST_EVENTS_PREFIX } from '../support/events';
 import { errorCodes, graphql, ok } from '../support/graphql';
 import { buildEnvelope, connectTestRedis, publishEnvelope, readEntries, readUntil, type StreamEntry } from '../support/streams';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
-import { EVENT_STREAMS, type EventEnvelope, type EventPayloads, type EventType, type OrderStatusName } from '../../shared/events/contracts';
+import {
+  EVENT_STREAMS,
+  type EventEnvelope,
+  type EventPayloads,
+  type EventType,
+  type OrderStatusName,
+} from '../../shared/events/contracts';
 import { streamKey } from '../../shared/events/streams';
 import { newUuid7 } from '../../shared/uuid7';
 import { orderSubgraph } from '../../subgraphs/order/server';
@@ -36,17 +42,31 @@ beforeAll(async () => {
     startTestSubgraph(productSubgraph, databases.product, { EVENTS_PREFIX: `${TEST_EVENTS_PREFIX}catalog:` }),
   ]);
   started.push(users, products);
-  orders = await startTestSubgraph(orderSubgraph, databases.order, { USER_SUBGRAPH_URL: users.url, PRODUCT_SUBGRAPH_URL: products.url });
+  orders = await startTestSubgraph(orderSubgraph, databases.order, {
+    USER_SUBGRAPH_URL: users.url,
+    PRODUCT_SUBGRAPH_URL: products.url,
+  });
   started.push(orders);
   publisher = connectTestRedis('order-lifecycle');
 
-  const { createUser } = await ok(users.url, `mutation { createUser(input: { email: "lifecycle@example.com", name: "Lin" }) { id } }`);
+  const { createUser } = await ok(
+    users.url,
+    `mutation { createUser(input: { email: "lifecycle@example.com", name: "Lin" }) { id } }`,
+  );
   userId = createUser.id;
   const { createCategory } = await ok(products.url, `mutation { createCategory(name: "Lifecycle goods") { id } }`);
   const { createProduct } = await ok(
     products.url,
     `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
-    { input: { sku: 'LIFECYCLE-1', name: 'Lamp', price: { amount: 2500, currency: 'EUR' }, categoryId: createCategory.id, stock: 1000 } },
+    {
+      input: {
+        sku: 'LIFECYCLE-1',
+        name: 'Lamp',
+        price: { amount: 2500, currency: 'EUR' },
+        categoryId: createCategory.id,
+        stock: 1000,
+      },
+    },
   );
   productId = createProduct.id;
 });
@@ -124,7 +144,11 @@ type EventDrivenStatus = 'CONFIRMED' | 'FAILED' | 'PAID' | 'PAYMENT_FAILED';
 const EVENTS: Record<EventDrivenStatus, (orderId: string) => Promise<Published>> = {
   CONFIRMED: (orderId) => publish('StockReserved', { orderId, items: buildItems() }),
   FAILED: (orderId) =>
-    publish('StockRejected', { orderId, reason: 'Lamp: 2 requested, 0 available', shortages: [{ productId, requested: 2, available: 0 }] }),
+    publish('StockRejected', {
+      orderId,
+      reason: 'Lamp: 2 requested, 0 available',
+      shortages: [{ productId, requested: 2, available: 0 }],
+    }),
   PAID: (orderId) => publish('PaymentCaptured', { paymentId: newUuid7(), orderId, amount: 5000, currency: 'EUR' }),
   PAYMENT_FAILED: (orderId) => publish('PaymentFailed', { paymentId: newUuid7(), orderId, reason: 'Card declined' }),
 };
@@ -193,7 +217,16 @@ describe('placeOrder', () => {
     const { order } = await ok(orders.url, ORDER, { id });
     expect(order).toMatchObject({ status: 'PENDING', version: 1 });
     const [history] = order.statusHistory;
-    expect(placed).toEqual({ orderId: id, userId, changeId: history.id, from: null, to: 'PENDING', at: history.at, reason: null, version: 1 });
+    expect(placed).toEqual({
+      orderId: id,
+      userId,
+      changeId: history.id,
+      from: null,
+      to: 'PENDING',
+      at: history.at,
+      reason: null,
+      version: 1,
+    });
   });
 
   it('should write neither the order nor any event when its transaction fails half-way', async () => {
@@ -248,7 +281,15 @@ describe('events from the product and payment services', () => {
     expect(change).toMatchObject({ orderId: order.id, userId, from, to, reason, version: order.version + 1 });
     const { order: read } = await ok(orders.url, ORDER, { id: order.id });
     expect(read).toMatchObject({ status: to, version: order.version + 1 });
-    expect(read.statusHistory.at(-1)).toEqual({ id: change.changeId, orderId: order.id, from, to, at: change.at, reason, version: change.version });
+    expect(read.statusHistory.at(-1)).toEqual({
+      id: change.changeId,
+      orderId: order.id,
+      from,
+      to,
+      at: change.at,
+      reason,
+      version: change.version,
+    });
     expect(read.updatedAt).toBe(change.at);
   });
 
@@ -357,7 +398,12 @@ describe('cancelOrder', () => {
       ['PENDING', 'CANCELLED'],
     ]).toContainEqual(changes.map((change) => change.to));
     expect(changes.map((change) => change.version)).toEqual(changes.map((_, index) => index + 1));
-    expect(await stored(id)).toEqual({ status: 'CANCELLED', version: changes.length, history: changes.length, outboxed: changes.length });
+    expect(await stored(id)).toEqual({
+      status: 'CANCELLED',
+      version: changes.length,
+      history: changes.length,
+      outboxed: changes.length,
+    });
   });
 });
 
@@ -396,9 +442,23 @@ describe('status history', () => {
     const { order: read } = await ok(orders.url, ORDER, { id: order.id });
 
     expect(read.version).toBe(5);
-    expect(read.statusHistory.map((change: { to: string }) => change.to)).toEqual(['PENDING', 'CONFIRMED', 'PAID', 'SHIPPED', 'DELIVERED']);
+    expect(read.statusHistory.map((change: { to: string }) => change.to)).toEqual([
+      'PENDING',
+      'CONFIRMED',
+      'PAID',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
     expect(read.statusHistory).toEqual(
-      announced.map(({ changeId, orderId, from, to, at, reason, version }) => ({ id: changeId, orderId, from, to, at, reason, version })),
+      announced.map(({ changeId, orderId, from, to, at, reason, version }) => ({
+        id: changeId,
+        orderId,
+        from,
+        to,
+        at,
+        reason,
+        version,
+      })),
     );
 
     for (const change of announced) {
@@ -407,7 +467,13 @@ describe('status history', () => {
         `query ($id: ID!) { orderStatusChange(id: $id) { id from to version order { id status } } }`,
         { id: change.changeId },
       );
-      expect(orderStatusChange).toEqual({ id: change.changeId, from: change.from, to: change.to, version: change.version, order: { id: order.id, status: 'DELIVERED' } });
+      expect(orderStatusChange).toEqual({
+        id: change.changeId,
+        from: change.from,
+        to: change.to,
+        version: change.version,
+        order: { id: order.id, status: 'DELIVERED' },
+      });
     }
   });
 

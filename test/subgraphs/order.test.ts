@@ -64,11 +64,9 @@ let counter = 0;
 
 async function createUser(): Promise<string> {
   counter += 1;
-  const { createUser } = await ok(
-    users.url,
-    `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
-    { input: { email: `buyer${counter}@example.com`, name: `Buyer ${counter}` } },
-  );
+  const { createUser } = await ok(users.url, `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
+    input: { email: `buyer${counter}@example.com`, name: `Buyer ${counter}` },
+  });
   return createUser.id;
 }
 
@@ -159,7 +157,12 @@ describe('placeOrder', () => {
       { productId: spoon, quantity: 1 },
     ]);
 
-    expect(order).toMatchObject({ status: 'PENDING', version: 1, user: { id: userId }, total: { amount: 4498, currency: 'EUR' } });
+    expect(order).toMatchObject({
+      status: 'PENDING',
+      version: 1,
+      user: { id: userId },
+      total: { amount: 4498, currency: 'EUR' },
+    });
     expect(order.statusHistory).toEqual([{ id: expect.any(String), from: null, to: 'PENDING', reason: null, version: 1 }]);
     expect(new Date(order.createdAt).getTime()).not.toBeNaN();
     expect(order.items).toHaveLength(2);
@@ -172,7 +175,12 @@ describe('placeOrder', () => {
           unitPrice: { amount: 1999, currency: 'EUR' },
           lineTotal: { amount: 3998, currency: 'EUR' },
         }),
-        expect.objectContaining({ product: { id: spoon }, productName: 'Spoon', quantity: 1, lineTotal: { amount: 500, currency: 'EUR' } }),
+        expect.objectContaining({
+          product: { id: spoon },
+          productName: 'Spoon',
+          quantity: 1,
+          lineTotal: { amount: 500, currency: 'EUR' },
+        }),
       ]),
     );
     const { order: reread } = await ok(orders.url, ORDER, { id: order.id });
@@ -224,7 +232,13 @@ describe('placeOrder', () => {
       'a quantity of 0',
       async () => {
         const [a, b] = [await createProduct(), await createProduct()];
-        return { userId: await createUser(), items: [{ productId: a, quantity: 1 }, { productId: b, quantity: 0 }] };
+        return {
+          userId: await createUser(),
+          items: [
+            { productId: a, quantity: 1 },
+            { productId: b, quantity: 0 },
+          ],
+        };
       },
       'items[1].quantity',
     ],
@@ -237,7 +251,13 @@ describe('placeOrder', () => {
       'duplicates adding up to over 1000',
       async () => {
         const productId = await createProduct();
-        return { userId: await createUser(), items: [{ productId, quantity: 600 }, { productId, quantity: 600 }] };
+        return {
+          userId: await createUser(),
+          items: [
+            { productId, quantity: 600 },
+            { productId, quantity: 600 },
+          ],
+        };
       },
       'items[1].quantity',
     ],
@@ -245,7 +265,11 @@ describe('placeOrder', () => {
       'a malformed product id',
       async () => {
         const [a, b] = [await createProduct(), await createProduct()];
-        const items = [{ productId: a, quantity: 1 }, { productId: b, quantity: 1 }, { productId: 'nope', quantity: 1 }];
+        const items = [
+          { productId: a, quantity: 1 },
+          { productId: b, quantity: 1 },
+          { productId: 'nope', quantity: 1 },
+        ];
         return { userId: await createUser(), items };
       },
       'items[2].productId',
@@ -260,7 +284,13 @@ describe('placeOrder', () => {
       async () => {
         const euro = await createProduct({ price: { amount: 100, currency: 'EUR' } });
         const dollar = await createProduct({ price: { amount: 100, currency: 'USD' } });
-        return { userId: await createUser(), items: [{ productId: euro, quantity: 1 }, { productId: dollar, quantity: 1 }] };
+        return {
+          userId: await createUser(),
+          items: [
+            { productId: euro, quantity: 1 },
+            { productId: dollar, quantity: 1 },
+          ],
+        };
       },
       'items',
     ],
@@ -274,12 +304,15 @@ describe('placeOrder', () => {
     ],
   ];
 
-  it.each(badInputs)('should reject %s with BAD_USER_INPUT naming the field, writing nothing (no event either)', async (_, build, field) => {
-    const { userId, items } = await build();
-    const response = await expectNothingWritten(() => placeOrder(userId, items));
-    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-    expect(response.errors?.[0]?.extensions?.field).toBe(field);
-  });
+  it.each(badInputs)(
+    'should reject %s with BAD_USER_INPUT naming the field, writing nothing (no event either)',
+    async (_, build, field) => {
+      const { userId, items } = await build();
+      const response = await expectNothingWritten(() => placeOrder(userId, items));
+      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      expect(response.errors?.[0]?.extensions?.field).toBe(field);
+    },
+  );
 
   it('should answer NOT_FOUND for a user that does not exist, writing nothing', async () => {
     const productId = await createProduct();
@@ -291,7 +324,10 @@ describe('placeOrder', () => {
   it('should answer NOT_FOUND naming a product that does not exist, writing nothing', async () => {
     const [userId, known] = [await createUser(), await createProduct()];
     const response = await expectNothingWritten(() =>
-      placeOrder(userId, [{ productId: known, quantity: 1 }, { productId: UNKNOWN_ID, quantity: 2 }]),
+      placeOrder(userId, [
+        { productId: known, quantity: 1 },
+        { productId: UNKNOWN_ID, quantity: 2 },
+      ]),
     );
     expect(errorCodes(response)).toEqual(['NOT_FOUND']);
     expect(response.errors?.[0]?.extensions).toMatchObject({ productId: UNKNOWN_ID, field: 'items[1].productId' });
@@ -515,7 +551,10 @@ describe('queries', () => {
     const { userId, ids } = await ordersOf(4);
     await forceStatus(ids[0]!, 'CONFIRMED');
     await forceStatus(ids[2]!, 'CONFIRMED');
-    const representations = [{ __typename: 'User', id: userId }, { __typename: 'User', id: UNKNOWN_ID }];
+    const representations = [
+      { __typename: 'User', id: userId },
+      { __typename: 'User', id: UNKNOWN_ID },
+    ];
 
     const { _entities: latest } = await ok(orders.url, USER_ORDERS, { r: representations, first: 3 });
     expect(latest[0].orders.map((order: { id: string }) => order.id)).toEqual([ids[3], ids[2], ids[1]]);
@@ -535,9 +574,13 @@ describe('queries', () => {
 
   it('should answer orderStatusChange with the change and its order', async () => {
     const { ids } = await ordersOf(1);
-    const { cancelOrder } = await ok(orders.url, `mutation ($id: ID!) { cancelOrder(id: $id, reason: "Duplicate") { statusHistory { id at } } }`, {
-      id: ids[0],
-    });
+    const { cancelOrder } = await ok(
+      orders.url,
+      `mutation ($id: ID!) { cancelOrder(id: $id, reason: "Duplicate") { statusHistory { id at } } }`,
+      {
+        id: ids[0],
+      },
+    );
     const [placed, cancelled] = cancelOrder.statusHistory;
 
     const { orderStatusChange } = await ok(orders.url, CHANGE, { id: cancelled.id });
@@ -551,7 +594,11 @@ describe('queries', () => {
       reason: 'Duplicate',
       version: 2,
     });
-    expect((await ok(orders.url, CHANGE, { id: placed.id })).orderStatusChange).toMatchObject({ from: null, to: 'PENDING', version: 1 });
+    expect((await ok(orders.url, CHANGE, { id: placed.id })).orderStatusChange).toMatchObject({
+      from: null,
+      to: 'PENDING',
+      version: 1,
+    });
   });
 
   it('should answer orderStatusChange with NOT_FOUND for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
@@ -575,7 +622,17 @@ describe('queries', () => {
   });
 
   it('should refuse to run a subscription itself, pointing to the gateway', async () => {
-    const response = await graphql(orders.url, `subscription { orderStatusChanged { id to } }`);
+    const response = await graphql(
+      orders.url,
+      `
+        subscription {
+          orderStatusChanged {
+            id
+            to
+          }
+        }
+      `,
+    );
     expect(errorCodes(response)).toEqual(['BAD_REQUEST']);
     expect(response.errors?.[0]?.message).toContain('through the gateway');
   });
@@ -632,13 +689,15 @@ describe('batching', () => {
     expect(
       _entities.every(
         (order: { items: unknown[]; statusHistory: { version: number }[]; user: { orders: unknown[] } }) =>
-          order.items.length === 2 && order.statusHistory.map((change) => change.version).join() === '1,2' && order.user.orders.length > 0,
+          order.items.length === 2 &&
+          order.statusHistory.map((change) => change.version).join() === '1,2' &&
+          order.user.orders.length > 0,
       ),
     ).toBe(true);
     return (await statementCount(orders.url)) - before;
   }
 
-  it('should resolve 5 or 40 orders with items, histories and their users\' orders in the same number of statements', async () => {
+  it("should resolve 5 or 40 orders with items, histories and their users' orders in the same number of statements", async () => {
     const few = await statementsFor(await seedOrders(5, 2));
     const many = await statementsFor(await seedOrders(40, 10));
     expect(many).toBe(few);

@@ -60,7 +60,11 @@ async function startHoldingProxy(target: string): Promise<HoldingProxy> {
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
-      const answer = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
+      const answer = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.concat(chunks),
+      });
       const body = Buffer.from(await answer.arrayBuffer());
       const current = hold;
       if (current) {
@@ -123,7 +127,10 @@ function startPaymentInstance(url: string): Promise<TestSubgraph<Db>> {
 }
 
 /** The first event of `type` on the payment stream whose payload matches, waiting for it to be published. */
-async function paymentEvent<T extends EventType>(type: T, matches: (payload: EventPayloads[T]) => boolean): Promise<EventEnvelope<T>> {
+async function paymentEvent<T extends EventType>(
+  type: T,
+  matches: (payload: EventPayloads[T]) => boolean,
+): Promise<EventEnvelope<T>> {
   const [entry] = await waitForEntries(redis, 'payment', 1, {
     where: ({ event }) => event?.type === type && matches(event.payload as EventPayloads[T]),
   });
@@ -133,7 +140,18 @@ async function paymentEvent<T extends EventType>(type: T, matches: (payload: Eve
 const PAY = /* GraphQL */ `
   mutation ($orderId: ID!, $method: PaymentMethod!, $key: String!, $token: String) {
     payForOrder(orderId: $orderId, method: $method, idempotencyKey: $key, paymentToken: $token) {
-      id status method failureReason idempotencyKey amount { amount currency } order { id }
+      id
+      status
+      method
+      failureReason
+      idempotencyKey
+      amount {
+        amount
+        currency
+      }
+      order {
+        id
+      }
     }
   }
 `;
@@ -200,13 +218,16 @@ describe('payForOrder', () => {
   it.each([
     ['tok_decline_visa', 'card_declined'],
     ['tok_insufficient_funds', 'insufficient_funds'],
-  ])('should record a payment declined for token %s as FAILED with reason %s and publish PaymentFailed', async (token, reason) => {
-    const order = await orders.confirmed();
-    const payment = await payOk(buildPayArgs(order, { token }));
-    expect(payment).toMatchObject({ status: 'FAILED', failureReason: reason });
-    const event = await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === payment.id);
-    expect(event.payload).toEqual({ paymentId: payment.id, orderId: order.id, reason });
-  });
+  ])(
+    'should record a payment declined for token %s as FAILED with reason %s and publish PaymentFailed',
+    async (token, reason) => {
+      const order = await orders.confirmed();
+      const payment = await payOk(buildPayArgs(order, { token }));
+      expect(payment).toMatchObject({ status: 'FAILED', failureReason: reason });
+      const event = await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === payment.id);
+      expect(event.payload).toEqual({ paymentId: payment.id, orderId: order.id, reason });
+    },
+  );
 
   it('should let an order whose payment was declined be paid with a new key', async () => {
     const order = await orders.confirmed();
@@ -312,22 +333,25 @@ describe('payForOrder', () => {
   it.each([
     ['before charging', false],
     ['after charging, its answer lost', true],
-  ])('should leave the payment PENDING when the processor fails %s, and complete it with one charge on retry', async (_, afterActing) => {
-    const order = await orders.confirmed();
-    const args = buildPayArgs(order);
-    processor.failNext(1, { afterActing });
-    const failed = await pay(args);
-    expect(errorCodes(failed)).toEqual(['SERVICE_UNAVAILABLE']);
-    expect(failed.errors?.[0]?.extensions?.service).toBe('payment-processor');
-    const pending = await subgraph.db.payment.findUniqueOrThrow({ where: { idempotencyKey: args.key } });
-    expect(pending.status).toBe('PENDING');
-    expect(processor.chargeCount(args.key)).toBe(afterActing ? 1 : 0);
+  ])(
+    'should leave the payment PENDING when the processor fails %s, and complete it with one charge on retry',
+    async (_, afterActing) => {
+      const order = await orders.confirmed();
+      const args = buildPayArgs(order);
+      processor.failNext(1, { afterActing });
+      const failed = await pay(args);
+      expect(errorCodes(failed)).toEqual(['SERVICE_UNAVAILABLE']);
+      expect(failed.errors?.[0]?.extensions?.service).toBe('payment-processor');
+      const pending = await subgraph.db.payment.findUniqueOrThrow({ where: { idempotencyKey: args.key } });
+      expect(pending.status).toBe('PENDING');
+      expect(processor.chargeCount(args.key)).toBe(afterActing ? 1 : 0);
 
-    const retried = await payOk(args);
-    expect(retried).toMatchObject({ id: pending.id, status: 'CAPTURED' });
-    expect(processor.chargeCount(args.key)).toBe(1);
-    expect((await outboxEvents(order.id)).map(({ type }) => type)).toEqual(['PaymentCaptured']);
-  });
+      const retried = await payOk(args);
+      expect(retried).toMatchObject({ id: pending.id, status: 'CAPTURED' });
+      expect(processor.chargeCount(args.key)).toBe(1);
+      expect((await outboxEvents(order.id)).map(({ type }) => type)).toEqual(['PaymentCaptured']);
+    },
+  );
 });
 
 describe('updatePaymentStatus of processor payments', () => {
@@ -376,7 +400,9 @@ describe('cancelled orders', () => {
     await orders.cancel(order.id);
     const failed = await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
     expect(failed.payload.reason).toBe('order cancelled');
-    expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: createPayment.id } })).failureReason).toBe('order cancelled');
+    expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: createPayment.id } })).failureReason).toBe(
+      'order cancelled',
+    );
   });
 
   it('should refuse payForOrder and createPayment with CONFLICT once the cancellation was handled first', async () => {

@@ -34,19 +34,38 @@ const UNKNOWN_ID = '01920000-0000-7000-8000-000000000000';
 
 const CREATE = /* GraphQL */ `
   mutation ($orderId: ID!, $method: PaymentMethod!) {
-    createPayment(orderId: $orderId, method: $method) { id status method amount { amount currency } order { id } createdAt }
+    createPayment(orderId: $orderId, method: $method) {
+      id
+      status
+      method
+      amount {
+        amount
+        currency
+      }
+      order {
+        id
+      }
+      createdAt
+    }
   }
 `;
 
 const UPDATE_STATUS = /* GraphQL */ `
   mutation ($id: ID!, $status: PaymentStatus!) {
-    updatePaymentStatus(id: $id, status: $status) { id status updatedAt }
+    updatePaymentStatus(id: $id, status: $status) {
+      id
+      status
+      updatedAt
+    }
   }
 `;
 
 const PAY_FOR_ORDER = /* GraphQL */ `
   mutation ($orderId: ID!, $key: String!, $token: String) {
-    payForOrder(orderId: $orderId, method: CARD, idempotencyKey: $key, paymentToken: $token) { id status }
+    payForOrder(orderId: $orderId, method: CARD, idempotencyKey: $key, paymentToken: $token) {
+      id
+      status
+    }
   }
 `;
 
@@ -105,7 +124,14 @@ async function unreachableUrl(): Promise<string> {
 
 describe('payment status machine', () => {
   it('should allow exactly the documented transitions', () => {
-    const allowed = ['PENDING>AUTHORIZED', 'PENDING>CAPTURED', 'PENDING>FAILED', 'AUTHORIZED>CAPTURED', 'AUTHORIZED>FAILED', 'CAPTURED>REFUNDED'];
+    const allowed = [
+      'PENDING>AUTHORIZED',
+      'PENDING>CAPTURED',
+      'PENDING>FAILED',
+      'AUTHORIZED>CAPTURED',
+      'AUTHORIZED>FAILED',
+      'CAPTURED>REFUNDED',
+    ];
     const statuses = Object.keys(PAYMENT_TRANSITIONS) as PaymentStatus[];
     const actual = statuses.flatMap((from) => statuses.filter((to) => canTransition(from, to)).map((to) => `${from}>${to}`));
     expect(actual.sort()).toEqual(allowed.sort());
@@ -132,7 +158,13 @@ describe('payment subgraph', () => {
       const order = await orders.confirmed();
       const response = await graphql(
         subgraph.url,
-        `mutation ($orderId: ID!) { createPayment(orderId: $orderId, method: CARD, amount: 1) { id } }`,
+        `
+          mutation ($orderId: ID!) {
+            createPayment(orderId: $orderId, method: CARD, amount: 1) {
+              id
+            }
+          }
+        `,
         { orderId: order.id },
       );
       expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
@@ -155,7 +187,9 @@ describe('payment subgraph', () => {
     it('should refuse with CONFLICT to pay an order whose stock is still being reserved, and write nothing', async () => {
       // Placed on an order subgraph whose stock nobody reserves, so it is PENDING for sure.
       const stalled = await orders.startStalled();
-      const asking = await startTestSubgraph(withoutWorkers(paymentSubgraph), databases.payment, { ORDER_SUBGRAPH_URL: stalled.url });
+      const asking = await startTestSubgraph(withoutWorkers(paymentSubgraph), databases.payment, {
+        ORDER_SUBGRAPH_URL: stalled.url,
+      });
       try {
         const order = await stalled.place();
         const response = await graphql(asking.url, CREATE, { orderId: order.id, method: 'CARD' });
@@ -259,13 +293,20 @@ describe('payment subgraph', () => {
       const events = await outboxEvents(order.id);
       const money = { orderId: order.id, amount: 2_500, currency: 'USD' };
       expect(events).toEqual([
-        { type: 'PaymentFailed', payload: { paymentId: failed.id, orderId: order.id, reason: 'marked failed by an administrator' } },
+        {
+          type: 'PaymentFailed',
+          payload: { paymentId: failed.id, orderId: order.id, reason: 'marked failed by an administrator' },
+        },
         { type: 'PaymentCaptured', payload: { paymentId: captured.id, ...money } },
         { type: 'PaymentRefunded', payload: { paymentId: captured.id, ...money } },
       ]);
-      const { payment } = await ok(subgraph.url, `query ($id: ID!) { payment(id: $id) { status failureReason idempotencyKey } }`, {
-        id: failed.id,
-      });
+      const { payment } = await ok(
+        subgraph.url,
+        `query ($id: ID!) { payment(id: $id) { status failureReason idempotencyKey } }`,
+        {
+          id: failed.id,
+        },
+      );
       expect(payment).toEqual({ status: 'FAILED', failureReason: 'marked failed by an administrator', idempotencyKey: null });
     });
 
@@ -312,11 +353,38 @@ describe('payment subgraph', () => {
   describe('queries and entities', () => {
     const PAYMENT = `query ($id: ID!) { payment(id: $id) { id status amount { amount currency } order { id } } }`;
     const ORDERS = /* GraphQL */ `
-      query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id payment { id status } payments { id } } } }
+      query ($r: [_Any!]!) {
+        _entities(representations: $r) {
+          ... on Order {
+            id
+            payment {
+              id
+              status
+            }
+            payments {
+              id
+            }
+          }
+        }
+      }
     `;
     const PAYMENTS = /* GraphQL */ `
       query ($r: [_Any!]!) {
-        _entities(representations: $r) { ... on Payment { id status order { id payment { id } payments { id } } } }
+        _entities(representations: $r) {
+          ... on Payment {
+            id
+            status
+            order {
+              id
+              payment {
+                id
+              }
+              payments {
+                id
+              }
+            }
+          }
+        }
       }
     `;
     const representations = (typename: string, ids: string[]) => ids.map((id) => ({ __typename: typename, id }));
@@ -325,7 +393,12 @@ describe('payment subgraph', () => {
       const order = await orders.confirmed({ price: { amount: 700, currency: 'GBP' } });
       const created = await payOrder(order);
       const { payment } = await ok(subgraph.url, PAYMENT, { id: created.id });
-      expect(payment).toEqual({ id: created.id, status: 'PENDING', amount: { amount: 700, currency: 'GBP' }, order: { id: order.id } });
+      expect(payment).toEqual({
+        id: created.id,
+        status: 'PENDING',
+        amount: { amount: 700, currency: 'GBP' },
+        order: { id: order.id },
+      });
       expect(errorCodes(await graphql(subgraph.url, PAYMENT, { id: UNKNOWN_ID }))).toEqual(['NOT_FOUND']);
       expect(errorCodes(await graphql(subgraph.url, PAYMENT, { id: "1' OR '1'='1" }))).toEqual(['BAD_USER_INPUT']);
     });
@@ -358,7 +431,14 @@ describe('payment subgraph', () => {
       // is measured is reading them.
       await subgraph.db.payment.createMany({
         data: orderIds.flatMap((orderId, i) => [
-          { orderId, amount: 100 + i, currency: 'EUR', method: 'CARD' as const, status: 'FAILED' as const, createdAt: new Date(start - 1000) },
+          {
+            orderId,
+            amount: 100 + i,
+            currency: 'EUR',
+            method: 'CARD' as const,
+            status: 'FAILED' as const,
+            createdAt: new Date(start - 1000),
+          },
           { orderId, amount: 100 + i, currency: 'EUR', method: 'CARD' as const, createdAt: new Date(start) },
         ]),
       });

@@ -93,7 +93,10 @@ const forOrder =
 
 /** Waits until the product stream holds `count` events matching `match`, and returns them. */
 async function waitForEvents(match: Match, count = 1, timeoutMs = 5_000): Promise<EventEnvelope[]> {
-  const entries = await waitForEntries(redis, 'product', count, { where: ({ event }) => event !== null && match(event), timeoutMs });
+  const entries = await waitForEntries(redis, 'product', count, {
+    where: ({ event }) => event !== null && match(event),
+    timeoutMs,
+  });
   return entries.map(({ event }) => event!);
 }
 
@@ -119,7 +122,8 @@ function reservationOf(orderId: string) {
   });
 }
 
-const byProduct = <T extends { productId: string }>(lines: T[]) => [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
+const byProduct = <T extends { productId: string }>(lines: T[]) =>
+  [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
 
 /** Places an order that gets reserved, and returns its id once StockReserved is out. */
 async function reserved(items: OrderLine[]): Promise<string> {

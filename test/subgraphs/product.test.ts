@@ -24,7 +24,10 @@ const PRODUCT_FIELDS = 'id sku name description price { amount currency } stock 
 
 const CREATE_CATEGORY = /* GraphQL */ `
   mutation ($name: String!) {
-    createCategory(name: $name) { id name }
+    createCategory(name: $name) {
+      id
+      name
+    }
   }
 `;
 
@@ -36,7 +39,12 @@ const CREATE_PRODUCT = /* GraphQL */ `
 
 const ADJUST_STOCK = /* GraphQL */ `
   mutation ($id: ID!, $delta: Int!) {
-    adjustStock(id: $id, delta: $delta) { id stock inStock updatedAt }
+    adjustStock(id: $id, delta: $delta) {
+      id
+      stock
+      inStock
+      updatedAt
+    }
   }
 `;
 
@@ -106,9 +114,7 @@ describe('product subgraph', () => {
       const response = await graphql(subgraph.url, CREATE_PRODUCT, { input: await buildProductInput({ sku: 'twin-1' }) });
       expect(errorCodes(response)).toEqual(['CONFLICT']);
       expect(response.errors?.[0]?.extensions?.field).toBe('sku');
-      expect(await subgraph.db.product.findMany({ where: { sku: 'TWIN-1' }, select: { id: true } })).toEqual([
-        { id: first.id },
-      ]);
+      expect(await subgraph.db.product.findMany({ where: { sku: 'TWIN-1' }, select: { id: true } })).toEqual([{ id: first.id }]);
     });
 
     it('should reject an unknown category with NOT_FOUND and write nothing', async () => {
@@ -189,9 +195,21 @@ describe('product subgraph', () => {
       const DELETE = `mutation ($id: ID!) { deleteProduct(id: $id) { id } }`;
       expect((await ok(subgraph.url, DELETE, { id })).deleteProduct).toEqual({ id });
       expect(errorCodes(await graphql(subgraph.url, DELETE, { id }))).toEqual(['NOT_FOUND']);
-      expect(errorCodes(await graphql(subgraph.url, `query ($id: ID!) { product(id: $id) { id } }`, { id }))).toEqual([
-        'NOT_FOUND',
-      ]);
+      expect(
+        errorCodes(
+          await graphql(
+            subgraph.url,
+            `
+              query ($id: ID!) {
+                product(id: $id) {
+                  id
+                }
+              }
+            `,
+            { id },
+          ),
+        ),
+      ).toEqual(['NOT_FOUND']);
     });
   });
 
@@ -212,7 +230,9 @@ describe('product subgraph', () => {
       const { id: categoryId } = await createCategory();
       const input = (sku: string, overrides: Record<string, unknown>) => ({ sku, categoryId, ...overrides });
       await createProduct(input('F-LAMP', { name: 'Desk Lamp', price: { amount: 3000, currency: 'USD' }, stock: 0 }));
-      await createProduct(input('F-CHAIR', { name: 'Chair', description: 'Goes with the desk', price: { amount: 9000, currency: 'USD' } }));
+      await createProduct(
+        input('F-CHAIR', { name: 'Chair', description: 'Goes with the desk', price: { amount: 9000, currency: 'USD' } }),
+      );
       await createProduct(input('F-DESK-1', { name: 'Table', price: { amount: 15000, currency: 'USD' } }));
       await createProduct(input('F-RUG', { name: 'Rug, 100% wool', price: { amount: 500, currency: 'USD' } }));
 
@@ -260,10 +280,34 @@ describe('product subgraph', () => {
     });
 
     it('should reject a page size over the maximum and a forged cursor', async () => {
-      expect(errorCodes(await graphql(subgraph.url, `{ products(first: 101) { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
-      expect(errorCodes(await graphql(subgraph.url, `{ products(after: "garbage") { totalCount } }`))).toEqual([
-        'BAD_USER_INPUT',
-      ]);
+      expect(
+        errorCodes(
+          await graphql(
+            subgraph.url,
+            `
+              {
+                products(first: 101) {
+                  totalCount
+                }
+              }
+            `,
+          ),
+        ),
+      ).toEqual(['BAD_USER_INPUT']);
+      expect(
+        errorCodes(
+          await graphql(
+            subgraph.url,
+            `
+              {
+                products(after: "garbage") {
+                  totalCount
+                }
+              }
+            `,
+          ),
+        ),
+      ).toEqual(['BAD_USER_INPUT']);
     });
 
     it('should list categories by name with their product count and first products by id', async () => {
@@ -293,7 +337,18 @@ describe('product subgraph', () => {
 
     it('should reject Category.products with more than 100 products asked for', async () => {
       await createCategory();
-      const response = await graphql(subgraph.url, `{ categories { products(first: 101) { id } } }`);
+      const response = await graphql(
+        subgraph.url,
+        `
+          {
+            categories {
+              products(first: 101) {
+                id
+              }
+            }
+          }
+        `,
+      );
       expect(errorCodes(response)[0]).toBe('BAD_USER_INPUT');
       expect(response.errors?.[0]?.extensions?.field).toBe('first');
     });
@@ -346,8 +401,29 @@ describe('product subgraph', () => {
     const ENTITIES = /* GraphQL */ `
       query ($r: [_Any!]!) {
         _entities(representations: $r) {
-          ... on Product { id sku price { amount } category { id name productCount products(first: 3) { id category { name } } } }
-          ... on Category { id name productCount }
+          ... on Product {
+            id
+            sku
+            price {
+              amount
+            }
+            category {
+              id
+              name
+              productCount
+              products(first: 3) {
+                id
+                category {
+                  name
+                }
+              }
+            }
+          }
+          ... on Category {
+            id
+            name
+            productCount
+          }
         }
       }
     `;

@@ -19,7 +19,13 @@ afterAll(async () => {
 
 const CREATE = /* GraphQL */ `
   mutation ($input: CreateUserInput!) {
-    createUser(input: $input) { id email name role createdAt }
+    createUser(input: $input) {
+      id
+      email
+      name
+      role
+      createdAt
+    }
   }
 `;
 
@@ -70,7 +76,17 @@ describe('user subgraph', () => {
   it('should delete a user, after which it is NOT_FOUND', async () => {
     const { createUser } = await ok(subgraph.url, CREATE, { input: buildUserInput() });
     await ok(subgraph.url, `mutation ($id: ID!) { deleteUser(id: $id) { id } }`, { id: createUser.id });
-    const again = await graphql(subgraph.url, `mutation ($id: ID!) { deleteUser(id: $id) { id } }`, { id: createUser.id });
+    const again = await graphql(
+      subgraph.url,
+      `
+        mutation ($id: ID!) {
+          deleteUser(id: $id) {
+            id
+          }
+        }
+      `,
+      { id: createUser.id },
+    );
     expect(errorCodes(again)).toEqual(['NOT_FOUND']);
   });
 
@@ -91,9 +107,27 @@ describe('user subgraph', () => {
   });
 
   it('should reject a page size over the maximum and a forged cursor', async () => {
-    const tooMany = await graphql(subgraph.url, `{ users(first: 1000) { totalCount } }`);
+    const tooMany = await graphql(
+      subgraph.url,
+      `
+        {
+          users(first: 1000) {
+            totalCount
+          }
+        }
+      `,
+    );
     expect(errorCodes(tooMany)).toEqual(['BAD_USER_INPUT']);
-    const forged = await graphql(subgraph.url, `{ users(after: "garbage") { totalCount } }`);
+    const forged = await graphql(
+      subgraph.url,
+      `
+        {
+          users(after: "garbage") {
+            totalCount
+          }
+        }
+      `,
+    );
     expect(errorCodes(forged)).toEqual(['BAD_USER_INPUT']);
   });
 

@@ -93,10 +93,23 @@ export async function startOrderSubgraphs(databases: TestDatabases): Promise<Ord
     });
 
     /** Places the order on the order subgraph at `url`, for a product created just for it. */
-    const placeOn = async (url: string, { price = { amount: 1000, currency: 'EUR' }, quantity = 1, stock = 100 }: OrderOptions = {}) => {
-      const { createProduct } = await ok(products.url, `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
-        input: { sku: `SKU-${unique().toUpperCase()}`, name: `Widget ${unique()}`, price, categoryId: createCategory.id, stock },
-      });
+    const placeOn = async (
+      url: string,
+      { price = { amount: 1000, currency: 'EUR' }, quantity = 1, stock = 100 }: OrderOptions = {},
+    ) => {
+      const { createProduct } = await ok(
+        products.url,
+        `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
+        {
+          input: {
+            sku: `SKU-${unique().toUpperCase()}`,
+            name: `Widget ${unique()}`,
+            price,
+            categoryId: createCategory.id,
+            stock,
+          },
+        },
+      );
       const { placeOrder } = await ok(url, PLACE, { userId: createUser.id, items: [{ productId: createProduct.id, quantity }] });
       return { id: placeOrder.id, productId: createProduct.id, total: placeOrder.total } satisfies TestOrder;
     };
@@ -122,18 +135,28 @@ export async function startOrderSubgraphs(databases: TestDatabases): Promise<Ord
       },
       reached,
       async cancel(orderId, reason) {
-        await ok(orders.url, `mutation ($id: ID!, $reason: String) { cancelOrder(id: $id, reason: $reason) { id } }`, { id: orderId, reason });
+        await ok(orders.url, `mutation ($id: ID!, $reason: String) { cancelOrder(id: $id, reason: $reason) { id } }`, {
+          id: orderId,
+          reason,
+        });
       },
       async moveTo(orderId, status) {
-        await ok(orders.url, `mutation ($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id } }`, {
-          id: orderId,
-          status,
-        });
+        await ok(
+          orders.url,
+          `mutation ($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id } }`,
+          {
+            id: orderId,
+            status,
+          },
+        );
       },
       async startStalled() {
         const own = await createTestDatabases(['order']);
         try {
-          const stalled = await startTestSubgraph(orderSubgraph, own.order, { ...peers, EVENTS_PREFIX: `${TEST_EVENTS_PREFIX}stalled:` });
+          const stalled = await startTestSubgraph(orderSubgraph, own.order, {
+            ...peers,
+            EVENTS_PREFIX: `${TEST_EVENTS_PREFIX}stalled:`,
+          });
           return {
             url: stalled.url,
             place: (options) => placeOn(stalled.url, options),

@@ -14,9 +14,14 @@ export function runSeedCli(urls: Record<SubgraphName, string>, args: string[] = 
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
   for (const name of SUBGRAPHS) env[databaseUrlVar(name)] = urls[name];
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'prisma/seed.ts', ...args], { cwd: ROOT_DIR, env }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'prisma/seed.ts', ...args],
+      { cwd: ROOT_DIR, env },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 

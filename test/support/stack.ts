@@ -68,7 +68,9 @@ export async function startStack(databases: TestDatabases, options: StackOptions
     for (let i = 1; i < orderInstances; i += 1) orders.push(await start('order'));
     await startSubgraph('payment');
     const gateways = await Promise.all(
-      Array.from({ length: gatewayCount }, (_, i) => start('gateway', { [subgraphUrlVar('order')]: orders[i % orders.length]!.url })),
+      Array.from({ length: gatewayCount }, (_, i) =>
+        start('gateway', { [subgraphUrlVar('order')]: orders[i % orders.length]!.url }),
+      ),
     );
     const [first] = gateways;
     if (!first || SUBGRAPHS.some((name) => !subgraphs[name])) throw new Error('stack incomplete');

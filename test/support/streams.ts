@@ -59,7 +59,11 @@ export async function publishEnvelope(
 }
 
 /** Every entry of `stream` now, oldest first. */
-export async function readEntries(redis: Redis, stream: string, { prefix = TEST_EVENTS_PREFIX }: StreamOptions = {}): Promise<StreamEntry[]> {
+export async function readEntries(
+  redis: Redis,
+  stream: string,
+  { prefix = TEST_EVENTS_PREFIX }: StreamOptions = {},
+): Promise<StreamEntry[]> {
   const entries = await redis.xrange(streamKey(prefix, stream), '-', '+');
   return entries.map(([id, fields]) => ({ id, fields, event: parseEntry<EventEnvelope>(fields) }));
 }
@@ -69,8 +73,16 @@ export async function readEntries(redis: Redis, stream: string, { prefix = TEST_
  * oldest first. Blocks in XREAD on a connection of its own (a blocked connection can do nothing
  * else), so `redis` stays free for the test.
  */
-export async function waitForEntries(redis: Redis, stream: string, count: number, options: WaitOptions = {}): Promise<StreamEntry[]> {
-  const matched = await readUntil(redis, stream, (entries) => entries.length >= count, { ...options, expected: `${count} matching entries` });
+export async function waitForEntries(
+  redis: Redis,
+  stream: string,
+  count: number,
+  options: WaitOptions = {},
+): Promise<StreamEntry[]> {
+  const matched = await readUntil(redis, stream, (entries) => entries.length >= count, {
+    ...options,
+    expected: `${count} matching entries`,
+  });
   return matched.slice(0, count);
 }
 
@@ -88,7 +100,13 @@ export async function readUntil(
   redis: Redis,
   stream: string,
   done: (matched: StreamEntry[]) => boolean,
-  { prefix = TEST_EVENTS_PREFIX, where = () => true, after = '0-0', timeoutMs = 5_000, expected = 'the matching entries' }: ReadUntilOptions = {},
+  {
+    prefix = TEST_EVENTS_PREFIX,
+    where = () => true,
+    after = '0-0',
+    timeoutMs = 5_000,
+    expected = 'the matching entries',
+  }: ReadUntilOptions = {},
 ): Promise<StreamEntry[]> {
   const key = streamKey(prefix, stream);
   const reader = redis.duplicate();
@@ -143,7 +161,9 @@ export async function waitForGroupToCatchUp(
     const state = (await groupsOf(redis, key)).find((candidate) => candidate.name === group);
     if (state && state.pending === 0 && state.lastDeliveredId === (last?.[0] ?? '0-0')) return;
     if (Date.now() > deadline) {
-      throw new Error(`expected group ${group} to consume ${key} within ${timeoutMs} ms; last entry ${last?.[0]}, group ${JSON.stringify(state)}`);
+      throw new Error(
+        `expected group ${group} to consume ${key} within ${timeoutMs} ms; last entry ${last?.[0]}, group ${JSON.stringify(state)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
@@ -161,7 +181,11 @@ async function groupsOf(redis: Redis, key: string): Promise<GroupState[]> {
   return groups.map((flat) => {
     const fields = new Map<unknown, unknown>();
     for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i], flat[i + 1]);
-    return { name: String(fields.get('name')), pending: Number(fields.get('pending')), lastDeliveredId: String(fields.get('last-delivered-id')) };
+    return {
+      name: String(fields.get('name')),
+      pending: Number(fields.get('pending')),
+      lastDeliveredId: String(fields.get('last-delivered-id')),
+    };
   });
 }
 
@@ -206,7 +230,11 @@ export function createCollector<T>(): Collector<T> {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`expected ${count} items within ${timeoutMs} ms, got ${items.length}: ${JSON.stringify(items).slice(0, 2000)}`));
+          reject(
+            new Error(
+              `expected ${count} items within ${timeoutMs} ms, got ${items.length}: ${JSON.stringify(items).slice(0, 2000)}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

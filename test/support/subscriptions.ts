@@ -73,7 +73,11 @@ export async function subscribe(
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`expected ${count} matching results within ${timeoutMs} ms, got ${results.filter(predicate).length}: ${JSON.stringify(results).slice(0, 2000)}`));
+          reject(
+            new Error(
+              `expected ${count} matching results within ${timeoutMs} ms, got ${results.filter(predicate).length}: ${JSON.stringify(results).slice(0, 2000)}`,
+            ),
+          );
         }, timeoutMs);
         if (!check()) waiters.add(check);
         void ended.then(() => {
