@@ -5,17 +5,20 @@ export interface GraphQLResponse<T = Record<string, any>> {
   errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [key: string]: unknown } }[];
 }
 
+/** An operation's text, or a document of several with the name of the one to run. */
+export type Operation = string | { query: string; operationName: string };
+
 // any: tests read arbitrary shapes out of responses; the assertions check them.
 export async function graphql<T = Record<string, any>>(
   url: string,
-  query: string,
+  query: Operation,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<GraphQLResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify(typeof query === 'string' ? { query, variables } : { ...query, variables }),
   });
   const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
   return { status: response.status, ...body };
@@ -24,7 +27,7 @@ export async function graphql<T = Record<string, any>>(
 /** The data of a response that must have succeeded; fails the test with the errors otherwise. */
 export async function ok<T = Record<string, any>>(
   url: string,
-  query: string,
+  query: Operation,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<T> {
