@@ -231,6 +231,7 @@ async function request(url: string, query: string, variables: Record<string, unk
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
   });
+  // any: the bench reads a few known fields out of each response.
   const body = (await response.json()) as { data?: any; errors?: unknown[] };
   if (body.errors?.length) throw new Error(JSON.stringify(body.errors));
   return body.data;

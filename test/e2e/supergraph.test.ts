@@ -39,6 +39,7 @@ describe('supergraph', () => {
       stack.gatewayUrl,
       `{ users(first: 3) { edges { node { name orders { status total { amount currency } items { quantity product { name category { name } } } payment { status } } } } } }`,
     );
+    // any: the response's shape is what the assertions below check.
     const users = data.users.edges.map((edge: { node: any }) => edge.node);
     expect(users).toHaveLength(3);
     const orders = users.flatMap((user: { orders: any[] }) => user.orders);

@@ -508,6 +508,7 @@ describe('queries', () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
+      // any: a page's shape is checked by the assertions below.
       const { orders: page }: { orders: any } = await ok(orders.url, LIST, { filter: { userId }, first: 2, after });
       expect(page.totalCount).toBe(5);
       expect(page.edges.length).toBeLessThanOrEqual(2);

@@ -265,6 +265,7 @@ describe('product subgraph', () => {
       const seen: string[] = [];
       let after: string | null = null;
       do {
+        // any: a page's shape is checked by the assertions below.
         const { products }: { products: any } = await ok(subgraph.url, LIST, { filter: { categoryId }, first: 2, after });
         expect(products.totalCount).toBe(5);
         seen.push(...products.edges.map((edge: { node: { sku: string } }) => edge.node.sku));

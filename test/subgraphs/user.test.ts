@@ -97,6 +97,7 @@ describe('user subgraph', () => {
     let after: string | null = null;
     let total = 0;
     do {
+      // any: a page's shape is checked by the assertions below.
       const { users }: { users: any } = await ok(subgraph.url, query, { after });
       total = users.totalCount;
       seen.push(...users.edges.map((edge: { node: { id: string } }) => edge.node.id));
