@@ -7,6 +7,7 @@ import { conflict } from '../../shared/errors';
 import { enqueueEvent } from '../../shared/events/outbox';
 import type { Db } from './db';
 import { canTransition, isFinal, nextStatuses, type TransitionTrigger } from './status';
+import { lockKey } from '../../shared/db/locks';
 
 /** An interactive transaction of the order database. */
 export type Tx = Prisma.TransactionClient;
@@ -77,7 +78,7 @@ export async function changeStatus(
  */
 export function withLockedOrder<T>(db: Db, orderId: string, work: (tx: Tx, order: Order | null) => Promise<T>): Promise<T> {
   return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
+    await lockKey(tx, orderId);
     return work(tx, await tx.order.findUnique({ where: { id: orderId } }));
   });
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../../shared/logger';
 import type { Db } from './db';
 import type { PaymentProcessor } from './processor';
 import { canTransition } from './status';
+import { lockKey } from '../../shared/db/locks';
 
 /** An interactive transaction of the payment database. */
 export type Tx = Prisma.TransactionClient;
@@ -20,7 +21,7 @@ export type Tx = Prisma.TransactionClient;
  */
 export function withOrderLock<T>(db: Db, orderId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
   return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
+    await lockKey(tx, orderId);
     return work(tx);
   });
 }

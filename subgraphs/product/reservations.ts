@@ -6,6 +6,7 @@ import type { Prisma, StockReservationStatus } from '../../prisma/product/genera
 import type { EventPayloads, OrderLine } from '../../shared/events/contracts';
 import { claimEvent, enqueueEvent } from '../../shared/events/outbox';
 import type { Db } from './db';
+import { lockKey } from '../../shared/db/locks';
 
 /** This service's name in the inbox of handled events. */
 const CONSUMER = 'product';
@@ -96,7 +97,7 @@ export function releaseStock(db: Db, eventId: string, orderId: string): Promise<
  * different deliveries, possibly at different instances at the same moment).
  */
 async function lockOrder(tx: Tx, orderId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
+  await lockKey(tx, orderId);
 }
 
 /**
