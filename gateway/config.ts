@@ -1,8 +1,10 @@
+import { readAccessTokenConfig, readInternalTokenConfig } from '../shared/auth/config';
 import { EnvReader, readEventBusConfig, readServiceConfig, type ServiceConfig } from '../shared/config';
 import type { EventBusConfig } from '../shared/events/bus';
+import type { AuthConfig } from './auth';
 import { DEFAULT_PORTS, SUBGRAPHS, subgraphUrlVar } from '../shared/services';
 
-export interface GatewayConfig extends ServiceConfig {
+export interface GatewayConfig extends ServiceConfig, AuthConfig {
   /** Subgraph URLs that replace the routing URLs of the composed supergraph, by subgraph name. */
   subgraphUrls: Record<string, string>;
   /** Origins allowed to call the gateway from a browser. */
@@ -32,5 +34,7 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100 }),
     events: readEventBusConfig(env),
     keepAliveMs: env.int('WS_KEEPALIVE_MS', 12_000, { min: 100 }),
+    accessTokens: readAccessTokenConfig(env),
+    internal: readInternalTokenConfig(env),
   };
 }

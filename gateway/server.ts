@@ -11,7 +11,9 @@ import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { sharedApolloOptions } from '../shared/server/apollo';
 import { createHttpService, mountGraphQL, type HttpService } from '../shared/server/http-service';
+import { authenticationMiddleware, gatewayContext, requestViewer, type GatewayContext } from './auth';
 import { SUPERGRAPH_SDL } from './compose';
+import { IDENTITY_HEADER } from '../shared/auth/internal-token';
 import type { GatewayConfig } from './config';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server';
 
@@ -29,8 +31,13 @@ export async function createGatewayServer(
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource({
+      new RemoteGraphQLDataSource<GatewayContext>({
         url: config.subgraphUrls[name] ?? url,
+        // The only identity a subgraph hears of: the gateway's own signed token. Client headers
+        // are not forwarded at all, so a client's made-up identity header never gets through.
+        willSendRequest: ({ request, context }) => {
+          if (context.identityToken) request.http?.headers.set(IDENTITY_HEADER, context.identityToken);
+        },
         // Node's fetch keeps connections to each subgraph alive and reuses them. A subgraph that
         // is down or too slow becomes a coded error on the fields it owns; the rest still answers.
         fetcher: (async (input: string, init: RequestInit) => {
@@ -58,7 +65,7 @@ export async function createGatewayServer(
   });
   const shared = sharedApolloOptions(config, logger, service.httpServer, { isSubgraph: false });
   let subscriptions: SubscriptionServer | undefined;
-  const apollo = new ApolloServer({
+  const apollo = new ApolloServer<GatewayContext>({
     gateway,
     ...shared,
     plugins: [
@@ -77,11 +84,12 @@ export async function createGatewayServer(
     metrics: subscriptionMetrics(metrics),
     production: config.production,
     keepAliveMs: config.keepAliveMs,
+    auth: config,
   });
   await subscriptions.start();
   mountGraphQL(service, apollo, {
-    context: async () => ({}),
-    middleware: [cors({ origin: config.corsOrigins })],
+    context: async (_req, res) => gatewayContext(requestViewer(res), config),
+    middleware: [cors({ origin: config.corsOrigins }), authenticationMiddleware(config)],
     logger,
   });
   return {

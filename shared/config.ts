@@ -1,5 +1,7 @@
 // Typed environment getters. Every service parses its whole configuration once at start-up;
 // anything missing or malformed is reported together, and the process exits non-zero.
+import { readInternalTokenConfig } from './auth/config';
+import type { InternalTokenConfig } from './auth/internal-token';
 import type { EventBusConfig } from './events/bus';
 import { DEFAULT_PORTS, databaseUrlVar, subgraphUrlVar, type SubgraphName } from './services';
 
@@ -30,6 +32,19 @@ export class EnvReader {
   /** A value with a development default that production must set explicitly (URLs, secrets). */
   required(name: string, developmentDefault: string): string {
     return this.string(name, this.production ? undefined : developmentDefault);
+  }
+
+  /**
+   * A secret: development runs on a well-known default; production must set its own, at least
+   * 32 characters, and never the development one, or the service refuses to start.
+   */
+  secret(name: string, developmentDefault: string): string {
+    const value = this.required(name, developmentDefault);
+    if (this.production && value) {
+      if (value === developmentDefault) this.problems.push(`${name} must not be the development default in production`);
+      else if (value.length < 32) this.problems.push(`${name} must be at least 32 characters in production`);
+    }
+    return value;
   }
 
   int(name: string, fallback: number, { min = -Infinity, max = Infinity } = {}): number {
@@ -117,6 +132,8 @@ export interface SubgraphConfig extends ServiceConfig {
   /** Connections this process may hold open to its database. */
   databasePoolSize: number;
   events: EventBusConfig;
+  /** Verifies the identity the gateway (or a peer service) sends, and signs it on to peers. */
+  internal: InternalTokenConfig;
 }
 
 /** Redis for the event bus; every key starts with EVENTS_PREFIX. */
@@ -137,6 +154,7 @@ export function readSubgraphConfig(env: EnvReader, name: SubgraphName): Subgraph
     databaseUrl: env.url(databaseUrlVar(name), defaultDatabaseUrl(name), ['postgresql:', 'postgres:']),
     databasePoolSize: env.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     events: readEventBusConfig(env),
+    internal: readInternalTokenConfig(env),
   };
 }
 

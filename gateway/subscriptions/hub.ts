@@ -4,6 +4,7 @@
 // change, not 1,000. Changes of one order are delivered in order; a change is delivered once even
 // if the event bus delivers it twice.
 import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { Viewer } from '../../shared/auth/identity';
 import type { EventEnvelope } from '../../shared/events/contracts';
 import type { Logger } from '../../shared/logger';
 import { Channel } from './channel';
@@ -12,20 +13,30 @@ import type { EventQuery } from './event-query';
 export type StatusChangeEvent = EventEnvelope<'OrderStatusChanged'>;
 
 /** Who is subscribing, as far as deciding which changes they may see. */
-export interface Viewer {
-  /** Subscribers sharing a key see the same data (e.g. "admin", "user:<id>", "public"). */
+export interface Audience {
+  /** Subscribers sharing a key see the same data ("admin", "user:<id>"). */
   visibilityKey: string;
-  /** Whether this viewer may see changes of this order. */
+  /** The subscriber, whose identity resolves each change, so subgraphs apply their own rules. */
+  viewer: Viewer;
+  /** Whether this audience may see changes of this order: filtered before anything resolves. */
   canSee(event: StatusChangeEvent): boolean;
 }
 
-/** Resolves one change for a group: runs the group's query through the gateway. */
-export type ResolveChange = (query: EventQuery, changeId: string, viewer: Viewer) => Promise<ExecutionResult>;
+/** Administrators see every order's changes; a customer those of their own orders. */
+export function audienceOf(viewer: Viewer): Audience {
+  const { userId } = viewer.requireSignedIn();
+  return viewer.isAdmin
+    ? { visibilityKey: 'admin', viewer, canSee: () => true }
+    : { visibilityKey: `user:${userId}`, viewer, canSee: (event) => event.payload.userId === userId };
+}
+
+/** Resolves one change for a group: runs the group's query through the gateway as its audience. */
+export type ResolveChange = (query: EventQuery, changeId: string, audience: Audience) => Promise<ExecutionResult>;
 
 interface Group {
   key: string;
   query: EventQuery;
-  viewer: Viewer;
+  audience: Audience;
   /** Subscribers by the order they watch; "*" for all orders. */
   byOrder: Map<string, Set<Channel<ExecutionResult>>>;
   size: number;
@@ -55,11 +66,11 @@ export class SubscriptionHub {
     return this.subscribers;
   }
 
-  subscribe(query: EventQuery, viewer: Viewer): AsyncIterableIterator<ExecutionResult> {
-    const key = `${viewer.visibilityKey}\n${query.query}\n${JSON.stringify(query.variables)}`;
+  subscribe(query: EventQuery, audience: Audience): AsyncIterableIterator<ExecutionResult> {
+    const key = `${audience.visibilityKey}\n${query.query}\n${JSON.stringify(query.variables)}`;
     let group = this.groups.get(key);
     if (!group) {
-      group = { key, query, viewer, byOrder: new Map(), size: 0 };
+      group = { key, query, audience, byOrder: new Map(), size: 0 };
       this.groups.set(key, group);
     }
     const slot = query.orderId ?? ALL_ORDERS;
@@ -99,11 +110,11 @@ export class SubscriptionHub {
     await Promise.all(
       [...this.groups.values()].map(async (group) => {
         const audience = [...(group.byOrder.get(orderId) ?? []), ...(group.byOrder.get(ALL_ORDERS) ?? [])];
-        if (!audience.length || !group.viewer.canSee(event)) return;
+        if (!audience.length || !group.audience.canSee(event)) return;
         let result: ExecutionResult;
         try {
           this.metrics.onResolution();
-          result = await this.resolve(group.query, changeId, group.viewer);
+          result = await this.resolve(group.query, changeId, group.audience);
         } catch (error) {
           this.logger.error({ err: error, changeId }, 'could not resolve an order status change');
           result = { errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };

@@ -3,21 +3,24 @@
 // it follows the order stream on Redis (every gateway instance reads every event), and resolves
 // each change through its own query pipeline, once per group of identical subscriptions.
 import type http from 'node:http';
-import type { ApolloServer, BaseContext } from '@apollo/server';
+import type { ApolloServer } from '@apollo/server';
 import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
+import { CloseCode, type Context as ConnectionContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { EventBus, Worker } from '../../shared/events/bus';
 import type { EventEnvelope } from '../../shared/events/contracts';
+import { Viewer } from '../../shared/auth/identity';
 import type { Logger } from '../../shared/logger';
+import { authenticate, gatewayContext, type AuthConfig, type GatewayContext } from '../auth';
 import { DocumentCache } from './document-cache';
 import { CHANGE_ID_VARIABLE, toEventQuery } from './event-query';
-import { SubscriptionHub, type HubMetrics, type Viewer } from './hub';
+import { SubscriptionHub, audienceOf, type HubMetrics } from './hub';
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
-  apollo: ApolloServer<BaseContext>;
+  apollo: ApolloServer<GatewayContext>;
   /** The supergraph's API schema, once the gateway has loaded it. */
   schema: () => GraphQLSchema | undefined;
   bus: EventBus;
@@ -25,6 +28,7 @@ export interface SubscriptionServerOptions {
   metrics: HubMetrics;
   production: boolean;
   keepAliveMs: number;
+  auth: AuthConfig;
 }
 
 export interface SubscriptionServer {
@@ -35,19 +39,22 @@ export interface SubscriptionServer {
   dispose(): Promise<void>;
 }
 
-// Until authentication exists every subscriber sees every order; the hub already groups and
-// filters by viewer, so per-user visibility only has to supply another Viewer.
-const EVERYONE: Viewer = { visibilityKey: 'public', canSee: () => true };
+/** Whether a customer may watch this order: asked through the supergraph, as the customer. */
+const ORDER_VISIBLE = `query OrderVisible($id: ID!) { order(id: $id) { id } }`;
 
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
-  const { httpServer, apollo, schema, bus, logger, metrics, production, keepAliveMs } = options;
+  const { httpServer, apollo, schema, bus, logger, metrics, production, keepAliveMs, auth } = options;
 
-  const runQuery = async (query: string, variables: Record<string, unknown> | null | undefined, operationName?: string) => {
-    const response = await apollo.executeOperation({
-      query,
-      variables: variables ?? {},
-      ...(operationName && { operationName }),
-    });
+  const runQuery = async (
+    viewer: Viewer,
+    query: string,
+    variables: Record<string, unknown> | null | undefined,
+    operationName?: string,
+  ) => {
+    const response = await apollo.executeOperation(
+      { query, variables: variables ?? {}, ...(operationName && { operationName }) },
+      { contextValue: gatewayContext(viewer, auth) },
+    );
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
     const { data, errors, extensions } = response.body.singleResult;
     // Apollo hands back errors already formatted (formatError ran: codes kept, internals masked);
@@ -62,7 +69,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   };
 
   const hub = new SubscriptionHub(
-    (query, changeId) => runQuery(query.query, { ...query.variables, [CHANGE_ID_VARIABLE]: changeId }, query.operationName),
+    (query, changeId, audience) =>
+      runQuery(audience.viewer, query.query, { ...query.variables, [CHANGE_ID_VARIABLE]: changeId }, query.operationName),
     logger,
     metrics,
   );
@@ -71,10 +79,13 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   });
 
   const documents = new DocumentCache();
+  const connections = new Connections(auth);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const cleanup = useServer(
     {
       isProd: production,
+      onConnect: (ctx) => connections.open(ctx),
+      onClose: (ctx) => connections.close(ctx),
       // Parsed and validated here (once per distinct text), against the supergraph, so an invalid
       // operation gets a clear error message before anything runs.
       onSubscribe: (_ctx, _id, payload) => {
@@ -95,19 +106,29 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         } satisfies ExecutionArgs;
       },
       // Queries and mutations sent over the socket take the gateway's normal path.
-      execute: (args) => runQuery(payloadText(args), args.variableValues, args.operationName ?? undefined),
-      subscribe: (args) => {
+      execute: (args) =>
+        runQuery(connections.viewer(args.contextValue), payloadText(args), args.variableValues, args.operationName ?? undefined),
+      subscribe: async (args) => {
+        const viewer = connections.viewer(args.contextValue);
         const operation = getOperationAST(args.document, args.operationName);
         if (operation?.operation !== 'subscription') {
-          return runQuery(payloadText(args), args.variableValues, args.operationName ?? undefined);
+          return runQuery(viewer, payloadText(args), args.variableValues, args.operationName ?? undefined);
         }
         try {
-          return hub.subscribe(toEventQuery(args.schema, args.document, operation, args.variableValues ?? {}), EVERYONE);
+          const query = toEventQuery(args.schema, args.document, operation, args.variableValues ?? {});
+          if (query.orderId && !viewer.isAdmin) {
+            // Watching someone else's order reads as the order not existing, as it does for a query.
+            const visible = await runQuery(viewer, ORDER_VISIBLE, { id: query.orderId });
+            if (!visible.data?.order) return { errors: visible.errors ?? [new GraphQLError('Order not found.')] };
+          }
+          return hub.subscribe(query, audienceOf(viewer));
         } catch (error) {
           if (error instanceof GraphQLError) return { errors: [error] };
           throw error;
         }
       },
+      // The connection's viewer is what every operation on it runs as.
+      context: (ctx) => ({ connection: ctx }),
     },
     wsServer,
     keepAliveMs,
@@ -122,6 +143,57 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Who is on each socket. A socket authenticates once, in connection_init's payload
+ * (`{ "authorization": "Bearer <access token>" }`): without a token it is closed with 4401
+ * Unauthorized, with a bad one 4403 Forbidden. When the token expires the socket is closed with
+ * 4401, and the client reconnects with a fresh one.
+ */
+class Connections {
+  private readonly viewers = new WeakMap<object, Viewer>();
+  private readonly expiries = new WeakMap<object, NodeJS.Timeout>();
+
+  constructor(private readonly auth: AuthConfig) {}
+
+  open(
+    ctx: ConnectionContext<Record<string, unknown> | undefined, { socket: { close(code: number, reason: string): void } }>,
+  ): boolean {
+    const params = ctx.connectionParams ?? {};
+    const authorization = params.authorization ?? params.Authorization;
+    if (typeof authorization !== 'string' || !authorization) {
+      ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized: send an access token as connectionParams.authorization');
+      return false;
+    }
+    let verified;
+    try {
+      verified = authenticate(authorization, this.auth);
+    } catch {
+      return false; // graphql-ws closes with 4403 Forbidden
+    }
+    if (!verified) return false;
+    this.viewers.set(ctx, new Viewer({ userId: verified.userId, role: verified.role }));
+    const expiry = setTimeout(
+      () => ctx.extra.socket.close(CloseCode.Unauthorized, 'Access token expired'),
+      Math.max(0, verified.expiresAt * 1000 - Date.now()),
+    );
+    expiry.unref();
+    this.expiries.set(ctx, expiry);
+    return true;
+  }
+
+  close(ctx: object): void {
+    clearTimeout(this.expiries.get(ctx));
+  }
+
+  /** The viewer of the connection an operation came on (its context is `{ connection }`). */
+  viewer(contextValue: unknown): Viewer {
+    const connection = (contextValue as { connection?: object } | undefined)?.connection;
+    const viewer = connection && this.viewers.get(connection);
+    if (!viewer) throw new Error('operation on an unauthenticated connection');
+    return viewer;
+  }
 }
 
 /** The operation's text, for running it through Apollo Server (which parses it again, cached). */

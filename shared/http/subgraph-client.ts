@@ -1,6 +1,10 @@
 // Service-to-service GraphQL over HTTP. A service asks another for entities through the same
-// `_entities` field the gateway uses, so no extra API is exposed just for internal callers.
+// `_entities` field the gateway uses, so no extra API is exposed just for internal callers. The
+// caller's identity goes along, so the service asked applies its own rules to it, as it would to
+// the same question from the gateway.
 import { GraphQLError } from 'graphql';
+import { Viewer } from '../auth/identity';
+import { identityHeaders, type InternalTokenConfig } from '../auth/internal-token';
 import { serviceUnavailable } from '../errors';
 import type { Logger } from '../logger';
 
@@ -8,6 +12,9 @@ export interface SubgraphClientOptions {
   /** Name of the service called, for error messages and logs. */
   service: string;
   url: string;
+  /** Name of the calling service: the issuer of the identity it passes on. */
+  caller: string;
+  internal: InternalTokenConfig;
   logger: Logger;
   timeoutMs?: number;
 }
@@ -21,13 +28,13 @@ export class SubgraphClient {
   constructor(private readonly options: SubgraphClientOptions) {}
 
   /** Runs an operation; network failures, timeouts and GraphQL errors become SERVICE_UNAVAILABLE. */
-  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const { service, url, logger, timeoutMs = 5_000 } = this.options;
+  async request<T>(query: string, variables: Record<string, unknown> = {}, viewer = Viewer.anonymous): Promise<T> {
+    const { service, url, caller, internal, logger, timeoutMs = 5_000 } = this.options;
     let body: GraphQLResponseBody<T>;
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...identityHeaders(viewer, caller, internal) },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -45,14 +52,20 @@ export class SubgraphClient {
 
   /**
    * Fetches entities of one type by id through `_entities`, in one request. Returns one entry
-   * per id, in order, null where the service has no such entity.
+   * per id, in order, null where the service has no such entity or `viewer` may not see it.
    */
-  async entities<T>(typename: string, ids: readonly string[], selection: string): Promise<(T | null)[]> {
+  async entities<T>(
+    typename: string,
+    ids: readonly string[],
+    selection: string,
+    viewer = Viewer.anonymous,
+  ): Promise<(T | null)[]> {
     if (!ids.length) return [];
     if (!/^[A-Za-z_]\w*$/.test(typename)) throw new GraphQLError(`invalid type name ${typename}`);
     const data = await this.request<{ _entities: (T | null)[] }>(
       `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`,
       { representations: ids.map((id) => ({ __typename: typename, id })) },
+      viewer,
     );
     return data._entities;
   }

@@ -68,9 +68,13 @@ export function mountGraphQL<TContext extends BaseContext>(
     context,
     middleware = [],
     logger,
-  }: { context: () => Promise<TContext>; middleware?: express.RequestHandler[]; logger: Logger },
+  }: {
+    context: (req: express.Request, res: express.Response) => Promise<TContext>;
+    middleware?: express.RequestHandler[];
+    logger: Logger;
+  },
 ): void {
-  service.app.use('/graphql', ...middleware, expressMiddleware(apollo, { context }));
+  service.app.use('/graphql', ...middleware, expressMiddleware(apollo, { context: ({ req, res }) => context(req, res) }));
   service.app.use(jsonErrorHandler(logger));
 }
 

@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from '../metrics';
 import type { SubgraphName } from '../services';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { BaseContext } from '@apollo/server';
+import type { Viewer } from '../auth/identity';
 import { runService, type RunningService } from './run';
 import { createSubgraphServer, type SubgraphServer } from './subgraph';
 
@@ -47,9 +48,10 @@ export interface SubgraphDefinition<Db extends SubgraphDb, Config extends Subgra
   resolvers: GraphQLResolverMap<TContext>;
   /**
    * Called once per process with what lives as long as it (database, clients of other services)
-   * and returns the per-request context factory: DataLoaders live exactly as long as one request.
+   * and returns the per-request context factory, given the request's caller: DataLoaders live
+   * exactly as long as one request.
    */
-  contextFactory(deps: SubgraphDeps<Db, Config>): () => TContext;
+  contextFactory(deps: SubgraphDeps<Db, Config>): (viewer: Viewer) => TContext;
   /** What runs beside the server: outbox relay, event consumers. */
   workers?(deps: SubgraphDeps<Db, Config>): Worker[];
 }

@@ -4,7 +4,9 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, type DocumentNode } from 'graphql';
-import type { ServiceConfig } from '../config';
+import { IDENTITY_HEADER, viewerFromHeader } from '../auth/internal-token';
+import type { Viewer } from '../auth/identity';
+import type { SubgraphConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { subgraphSchemaPath } from '../paths';
@@ -20,9 +22,9 @@ export function loadTypeDefs(name: SubgraphName): DocumentNode {
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   name: SubgraphName;
   resolvers: GraphQLResolverMap<TContext>;
-  /** Called once per request: DataLoaders live exactly as long as one request. */
-  createContext: () => TContext;
-  config: ServiceConfig;
+  /** Called once per request with its caller: DataLoaders live exactly as long as one request. */
+  createContext: (viewer: Viewer) => TContext;
+  config: SubgraphConfig;
   logger: Logger;
   metrics: Metrics;
   checkReady: () => Promise<void>;
@@ -44,6 +46,10 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     ...sharedApolloOptions<TContext>(config, logger, service.httpServer, { isSubgraph: true }),
   });
   await apollo.start();
-  mountGraphQL(service, apollo, { context: async () => createContext(), logger });
+  mountGraphQL(service, apollo, {
+    // Identity only from the signed internal header: anything else a client sends is ignored.
+    context: async (req) => createContext(viewerFromHeader(req.headers[IDENTITY_HEADER], config.internal)),
+    logger,
+  });
   return { ...service, apollo, stop: () => apollo.stop() };
 }

@@ -1,6 +1,7 @@
 // What the order subgraph asks of other subgraphs when an order is placed. Each question is one
 // `_entities` request, however many products an order has; an unreachable service becomes
 // SERVICE_UNAVAILABLE (SubgraphClient), so a caller never writes on half an answer.
+import type { Viewer } from '../../shared/auth/identity';
 import { SubgraphClient } from '../../shared/http/subgraph-client';
 import type { Logger } from '../../shared/logger';
 import type { Money } from '../../shared/money';
@@ -14,17 +15,22 @@ export interface CatalogProduct {
 }
 
 export interface Catalog {
-  userExists(id: string): Promise<boolean>;
-  /** One entry per id, in order; null where the product does not exist. */
+  /** Whether the user exists, as far as `viewer` may know. */
+  userExists(id: string, viewer: Viewer): Promise<boolean>;
+  /** One entry per id, in order; null where the product does not exist. Products are public. */
   products(ids: readonly string[]): Promise<(CatalogProduct | null)[]>;
 }
 
-export function createCatalog(config: Pick<OrderConfig, 'userSubgraphUrl' | 'productSubgraphUrl'>, logger: Logger): Catalog {
-  const users = new SubgraphClient({ service: 'user', url: config.userSubgraphUrl, logger });
-  const products = new SubgraphClient({ service: 'product', url: config.productSubgraphUrl, logger });
+export function createCatalog(
+  config: Pick<OrderConfig, 'userSubgraphUrl' | 'productSubgraphUrl' | 'internal'>,
+  logger: Logger,
+): Catalog {
+  const peer = { caller: 'order', internal: config.internal, logger };
+  const users = new SubgraphClient({ service: 'user', url: config.userSubgraphUrl, ...peer });
+  const products = new SubgraphClient({ service: 'product', url: config.productSubgraphUrl, ...peer });
   return {
-    async userExists(id) {
-      const [user] = await users.entities<{ id: string }>('User', [id], 'id');
+    async userExists(id, viewer) {
+      const [user] = await users.entities<{ id: string }>('User', [id], 'id', viewer);
       return Boolean(user);
     },
     products: (ids) => products.entities<CatalogProduct>('Product', ids, 'id name price { amount currency }'),

@@ -87,13 +87,13 @@ export const resolvers: GraphQLResolverMap<Context> = {
     async placeOrder(
       _: unknown,
       { userId, items }: { userId: string; items: OrderItemInput[] },
-      { db, loaders, catalog }: Context,
+      { db, loaders, catalog, viewer }: Context,
     ) {
       const buyer = requireId(userId, 'userId');
       const requested = requireOrderItems(items);
       // Both questions at once: neither depends on the other, and both must be answered before writing.
       const [userExists, products] = await Promise.all([
-        catalog.userExists(buyer),
+        catalog.userExists(buyer, viewer),
         catalog.products(requested.map((item) => item.productId)),
       ]);
       if (!userExists) throw notFound('User', userId);

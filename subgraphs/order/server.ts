@@ -15,7 +15,7 @@ export const orderSubgraph = defineSubgraph({
   contextFactory: ({ db, config, logger }) => {
     // One client per process, shared by all requests.
     const catalog = createCatalog(config, logger);
-    return () => createContext(db, catalog, logger);
+    return (viewer) => createContext(db, catalog, logger, viewer);
   },
   workers: ({ bus, config, db, logger }) => [
     // Publishes OrderCreated and OrderStatusChanged once their transactions commit.

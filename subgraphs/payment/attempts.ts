@@ -45,12 +45,12 @@ function requireChargeable(method: PaymentMethod): PaymentMethod {
  * payment, is a CONFLICT.
  */
 export async function openPayment(
-  { db, orders }: Pick<Context, 'db' | 'orders'>,
+  { db, orders, viewer }: Pick<Context, 'db' | 'orders' | 'viewer'>,
   orderId: string,
   method: PaymentMethod,
   idempotencyKey: string | null = null,
 ): Promise<Payment> {
-  const order = await orders.find(orderId);
+  const order = await orders.find(orderId, viewer);
   if (!order) throw notFound('Order', orderId);
   try {
     requirePayable({ ...order, id: orderId });

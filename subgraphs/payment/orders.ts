@@ -1,5 +1,7 @@
 // The payment subgraph's one question to the order subgraph: what an order costs, and whether it
 // can be paid now. Asked at payment time, so the amount never comes from the client.
+import type { Viewer } from '../../shared/auth/identity';
+import type { InternalTokenConfig } from '../../shared/auth/internal-token';
 import { conflict } from '../../shared/errors';
 import { SubgraphClient } from '../../shared/http/subgraph-client';
 import type { Logger } from '../../shared/logger';
@@ -9,6 +11,8 @@ export interface OrderSnapshot {
   id: string;
   status: string;
   total: Money;
+  /** Who placed it: the owner of its payments. */
+  user: { id: string } | null;
 }
 
 /** Order statuses in which an order waits for a (new) payment: its stock is reserved. */
@@ -25,16 +29,19 @@ export function requirePayable(order: OrderSnapshot): void {
 }
 
 export interface OrderLookup {
-  /** The order as the order subgraph sees it now; null when it has no such order. */
-  find(id: string): Promise<OrderSnapshot | null>;
+  /**
+   * The order as the order subgraph sees it now, asked as `viewer`: null when it has no such
+   * order or `viewer` may not see it (the order subgraph's rules decide).
+   */
+  find(id: string, viewer: Viewer): Promise<OrderSnapshot | null>;
 }
 
 /** Failures to reach the order subgraph surface as SERVICE_UNAVAILABLE (see SubgraphClient). */
-export function createOrderLookup(url: string, logger: Logger): OrderLookup {
-  const client = new SubgraphClient({ service: 'order', url, logger });
+export function createOrderLookup(url: string, internal: InternalTokenConfig, logger: Logger): OrderLookup {
+  const client = new SubgraphClient({ service: 'order', url, caller: 'payment', internal, logger });
   return {
-    async find(id) {
-      const [order] = await client.entities<OrderSnapshot>('Order', [id], 'id status total { amount currency }');
+    async find(id, viewer) {
+      const [order] = await client.entities<OrderSnapshot>('Order', [id], 'id status total { amount currency } user { id }', viewer);
       return order ?? null;
     },
   };

@@ -36,9 +36,9 @@ export function createPaymentSubgraph(options: PaymentSubgraphOptions = {}) {
     resolvers,
     contextFactory: (deps) => {
       // One client per process, shared by all requests.
-      const orders = createOrderLookup(deps.config.orderSubgraphUrl, deps.logger);
+      const orders = createOrderLookup(deps.config.orderSubgraphUrl, deps.config.internal, deps.logger);
       const processor = processorFor(deps);
-      return () => createContext(deps.db, deps.logger, orders, processor);
+      return (viewer) => createContext(deps.db, deps.logger, orders, processor, viewer);
     },
     workers: (deps) => [
       deps.bus.relay(deps.config.databaseUrl),

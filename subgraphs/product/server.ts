@@ -13,8 +13,8 @@ export const productSubgraph = defineSubgraph({
   resolvers,
   contextFactory:
     ({ db, logger }) =>
-    () =>
-      createContext(db, logger),
+    (viewer) =>
+      createContext(db, logger, viewer),
   workers: ({ bus, config, db, logger }) => [
     // Publishes the stock events this service's transactions write to its outbox.
     bus.relay(config.databaseUrl),

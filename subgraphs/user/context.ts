@@ -1,3 +1,4 @@
+import type { Viewer } from '../../shared/auth/identity';
 import type { Logger } from '../../shared/logger';
 import type { Db } from './db';
 import { createLoaders, type Loaders } from './loaders';
@@ -6,8 +7,10 @@ export interface Context {
   db: Db;
   loaders: Loaders;
   logger: Logger;
+  /** Who is asking: every authorization rule of this subgraph asks it. */
+  viewer: Viewer;
 }
 
-export function createContext(db: Db, logger: Logger): Context {
-  return { db, loaders: createLoaders(db), logger };
+export function createContext(db: Db, logger: Logger, viewer: Viewer): Context {
+  return { db, loaders: createLoaders(db), logger, viewer };
 }

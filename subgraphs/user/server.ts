@@ -12,6 +12,6 @@ export const userSubgraph = defineSubgraph({
   resolvers,
   contextFactory:
     ({ db, logger }) =>
-    () =>
-      createContext(db, logger),
+    (viewer) =>
+      createContext(db, logger, viewer),
 });

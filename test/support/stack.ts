@@ -4,12 +4,19 @@
 // fails half-way.
 import { startServiceProcess, type ServiceProcess } from '../../shared/process/service-process';
 import { databaseUrlVar, subgraphUrlVar, SUBGRAPHS, type SubgraphName } from '../../shared/services';
+import type { Identity } from '../../shared/auth/identity';
+import { ADMIN, as } from './auth';
 import type { TestDatabases } from './databases';
+import type { Endpoint } from './graphql';
 import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from './events';
 
 export interface Stack {
-  /** The first gateway's /graphql URL. */
+  /** The first gateway's /graphql URL, called anonymously. */
   gatewayUrl: string;
+  /** The first gateway as an administrator. */
+  admin: Endpoint;
+  /** The first gateway as `identity`. */
+  as(identity: Identity): Endpoint;
   gateways: ServiceProcess[];
   /** The first instance of each subgraph. */
   subgraphs: Record<SubgraphName, ServiceProcess>;
@@ -74,7 +81,17 @@ export async function startStack(databases: TestDatabases, options: StackOptions
     );
     const [first] = gateways;
     if (!first || SUBGRAPHS.some((name) => !subgraphs[name])) throw new Error('stack incomplete');
-    return { gatewayUrl: first.url, gateways, subgraphs, orderInstances: orders, start, subgraphEnv, stop };
+    return {
+      gatewayUrl: first.url,
+      admin: as(ADMIN, first.url, 'gateway'),
+      as: (identity) => as(identity, first.url, 'gateway'),
+      gateways,
+      subgraphs,
+      orderInstances: orders,
+      start,
+      subgraphEnv,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

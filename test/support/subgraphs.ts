@@ -3,10 +3,18 @@
 import { EnvReader, type SubgraphConfig } from '../../shared/config';
 import { startSubgraph, type SubgraphDb, type SubgraphRuntime } from '../../shared/server/run-subgraph';
 import { databaseUrlVar } from '../../shared/services';
+import type { Identity } from '../../shared/auth/identity';
+import { ADMIN, as } from './auth';
 import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from './events';
+import type { Endpoint } from './graphql';
 
 export interface TestSubgraph<Db> {
+  /** The /graphql URL, called anonymously. */
   url: string;
+  /** The same URL as an administrator, signed in through the gateway. */
+  admin: Endpoint;
+  /** The same URL as `identity`, signed in through the gateway. */
+  as(identity: Identity): Endpoint;
   db: Db;
   close(): Promise<void>;
 }
@@ -30,5 +38,12 @@ export async function startTestSubgraph<Db extends SubgraphDb, Config extends Su
     }),
     { migrate: false },
   );
-  return { url: `http://127.0.0.1:${running.port}/graphql`, db: running.db, close: running.close };
+  const url = `http://127.0.0.1:${running.port}/graphql`;
+  return {
+    url,
+    admin: as(ADMIN, url, 'subgraph'),
+    as: (identity) => as(identity, url, 'subgraph'),
+    db: running.db,
+    close: running.close,
+  };
 }
