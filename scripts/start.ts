@@ -5,7 +5,7 @@ import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import Redis from 'ioredis';
 import { composeSupergraph, SUPERGRAPH_SDL } from '../gateway/compose';
 import { migrateAll } from '../prisma/migrate';
-import { seed } from '../prisma/seed/index';
+import { DEMO_ACCOUNTS, seed } from '../prisma/seed/index';
 import { EnvReader, readEventBusConfig } from '../shared/config';
 import { startServiceProcess, type ServiceProcess } from '../shared/process/service-process';
 import { DEFAULT_PORTS, SUBGRAPHS, type SubgraphName } from '../shared/services';
@@ -121,7 +121,8 @@ async function main(): Promise<void> {
     GraphQL (HTTP)   ${gateway}
     Subscriptions    ${gateway.replace('http', 'ws')}  (graphql-ws)
     Apollo Sandbox   ${gateway}  (open it in a browser)
-    Demo accounts    admin@shop.example (ADMIN), customer@shop.example (CUSTOMER)
+    Demo logins      ${DEMO_ACCOUNTS.admin.email} / ${DEMO_ACCOUNTS.admin.password} (ADMIN)
+                     ${DEMO_ACCOUNTS.customer.email} / ${DEMO_ACCOUNTS.customer.password} (CUSTOMER)
     Subgraphs        ${SUBGRAPHS.map((name) => `${name} :${DEFAULT_PORTS[name]}`).join(', ')}
   Ctrl-C stops everything.
 `);

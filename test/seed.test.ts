@@ -11,6 +11,12 @@ import { claimEvent, enqueueEvent } from '../shared/events/outbox';
 import { canTransition, INITIAL_STATUS, triggerInto } from '../subgraphs/order/status';
 import { createTestDatabases, databaseUrl, type TestDatabases } from './support/databases';
 import { runSeedCli, type CliRun } from './support/seed';
+import { startTestSubgraph } from './support/subgraphs';
+import { ok } from './support/graphql';
+import { TEST_ACCESS_TOKENS } from './support/auth';
+import { verifyAccessToken } from '../shared/auth/access-token';
+import { userSubgraph } from '../subgraphs/user/server';
+import { DEMO_ACCOUNTS } from '../prisma/seed/demo-accounts';
 
 function openDbs(urls: Record<SubgraphName, string>) {
   const config = (name: SubgraphName) =>
@@ -107,6 +113,8 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
 
 const ms = (date: Date) => date.getTime();
 
+const LOGIN = `mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken user { id email role } } }`;
+
 /** An order's lines as events and reservations carry them, in one order for comparing. */
 const asLines = (rows: { productId: string; quantity: number }[]) =>
   rows.map(({ productId, quantity }) => ({ productId, quantity })).sort((a, b) => a.productId.localeCompare(b.productId));
@@ -144,13 +152,30 @@ describe('seed', () => {
 
   it('should list the two documented accounts first, the customer with about eight orders', () => {
     const [admin, customer] = data.users;
-    expect(admin).toMatchObject({ email: 'admin@shop.example', name: 'Ada Admin', role: 'ADMIN' });
-    expect(customer).toMatchObject({ email: 'customer@shop.example', name: 'Casey Customer', role: 'CUSTOMER' });
+    expect(admin).toMatchObject({ email: DEMO_ACCOUNTS.admin.email, name: 'Ada Admin', role: 'ADMIN' });
+    expect(customer).toMatchObject({ email: DEMO_ACCOUNTS.customer.email, name: 'Casey Customer', role: 'CUSTOMER' });
     const customerOrders = data.orders.filter((order) => order.userId === customer?.id);
     expect(customerOrders.length).toBeGreaterThanOrEqual(6);
     expect(customerOrders.length).toBeLessThanOrEqual(10);
     expect(new Set(data.users.map((user) => user.email)).size).toBe(60);
     expect(data.users.every((user) => user.email === user.email.toLowerCase())).toBe(true);
+  });
+
+  it('should let the documented accounts log in with their documented passwords, and no other seeded user', async () => {
+    const users = await startTestSubgraph(userSubgraph, databases.user);
+    try {
+      for (const account of Object.values(DEMO_ACCOUNTS)) {
+        const { login } = await ok(users.url, LOGIN, { email: account.email, password: account.password });
+        expect(login.user).toMatchObject({ email: account.email, role: account.role });
+        expect(verifyAccessToken(login.accessToken, TEST_ACCESS_TOKENS)).toMatchObject({
+          userId: login.user.id,
+          role: account.role,
+        });
+      }
+    } finally {
+      await users.close();
+    }
+    expect(data.users.slice(2).filter((user) => user.passwordHash !== null)).toEqual([]);
   });
 
   it('should give products unique SKUs, USD prices in cents from 199 to 199900 and stock from 0 to 500', () => {

@@ -7,6 +7,7 @@ import type { Order, OrderItem, OrderStatus, OrderStatusChange } from '../order/
 import type { CancelledOrder, Payment } from '../payment/generated/client';
 import type { EventPayloads } from '../../shared/events/contracts';
 import { CATEGORIES } from './catalog';
+import { DEMO_ACCOUNTS, demoPasswordHash, type DemoAccount } from './demo-accounts';
 import { DAY, Generator, HOUR, MINUTE, weighted, type Weighted } from './generator';
 import { paymentRow, tellStory } from './lifecycle';
 
@@ -20,12 +21,6 @@ export const REFERENCE_DATE = new Date('2026-11-01T00:00:00.000Z');
 
 export const SIZES = { users: 60, products: 300, orders: 500 } as const;
 export const CURRENCY = 'USD';
-
-/** Accounts the README documents, so a reader can try the API as a known admin and customer. */
-export const DOCUMENTED_ACCOUNTS = {
-  admin: { email: 'admin@shop.example', name: 'Ada Admin', role: 'ADMIN' },
-  customer: { email: 'customer@shop.example', name: 'Casey Customer', role: 'CUSTOMER' },
-} as const satisfies Record<string, { email: string; name: string; role: Role }>;
 
 export interface ShopData {
   users: User[];
@@ -72,12 +67,21 @@ function statusWeightsForAge(ageMs: number): Weighted<OrderStatus> {
 const ITEM_COUNT_WEIGHTS = weighted([1, 30], [2, 30], [3, 20], [4, 12], [5, 8]);
 const QUANTITY_WEIGHTS = weighted([1, 75], [2, 18], [3, 7]);
 
-function generateUsers(g: Generator): User[] {
-  const { admin, customer } = DOCUMENTED_ACCOUNTS;
+/** The demo accounts' password hashes, by email; the other seeded users have none and cannot log in. */
+type PasswordHashes = ReadonlyMap<string, string>;
+
+async function hashDemoPasswords(): Promise<PasswordHashes> {
+  const accounts = Object.values(DEMO_ACCOUNTS);
+  return new Map(await Promise.all(accounts.map(async (account) => [account.email, await demoPasswordHash(account)] as const)));
+}
+
+function generateUsers(g: Generator, passwordHashes: PasswordHashes): User[] {
+  const { admin, customer } = DEMO_ACCOUNTS;
   // The oldest accounts, so they also come first in every list (lists are ordered by id).
+  const withoutPassword = ({ password: _password, ...account }: DemoAccount) => account;
   const documented = [
-    { ...admin, createdAt: new Date(g.ago(600 * DAY)) },
-    { ...customer, createdAt: new Date(g.ago(590 * DAY)) },
+    { ...withoutPassword(admin), createdAt: new Date(g.ago(600 * DAY)) },
+    { ...withoutPassword(customer), createdAt: new Date(g.ago(590 * DAY)) },
   ];
   const emails = new Set<string>(documented.map((account) => account.email));
   const others = Array.from({ length: SIZES.users - documented.length }, () => {
@@ -97,6 +101,7 @@ function generateUsers(g: Generator): User[] {
   return [...documented, ...others].map((user) => ({
     id: g.id(user.createdAt),
     ...user,
+    passwordHash: passwordHashes.get(user.email) ?? null,
     updatedAt: g.updatedAt(user.createdAt, 0.3),
   }));
 }
@@ -273,10 +278,12 @@ export async function generateShopData({ seed = SEED, referenceDate = REFERENCE_
   // The English-only entry loads in a fraction of the time of the all-locales one. Its instance
   // is shared, but reseeding it here and generating synchronously below keeps runs independent.
   const { faker } = await import('@faker-js/faker/locale/en');
+  // Before seeding faker: everything after it stays synchronous.
+  const passwordHashes = await hashDemoPasswords();
   faker.seed(seed);
   faker.setDefaultRefDate(referenceDate);
   const g = new Generator(faker, referenceDate);
-  const users = generateUsers(g);
+  const users = generateUsers(g, passwordHashes);
   const categories = generateCategories(g);
   const products = generateProducts(g, categories);
   return { users, categories, products, ...generateOrders(g, users, products) };

@@ -9,7 +9,8 @@ import { createDb as createUserDb } from '../../subgraphs/user/db';
 import { generateShopData, type ShopData } from './data';
 import { inDatabase, writeShopData, type SeedDatabases } from './write';
 
-export { DOCUMENTED_ACCOUNTS, REFERENCE_DATE, SIZES } from './data';
+export { REFERENCE_DATE, SIZES } from './data';
+export { DEMO_ACCOUNTS } from './demo-accounts';
 export { SeedError } from './write';
 
 export interface SeedOptions {

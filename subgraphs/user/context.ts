@@ -2,15 +2,18 @@ import type { Viewer } from '../../shared/auth/identity';
 import type { Logger } from '../../shared/logger';
 import type { Db } from './db';
 import { createLoaders, type Loaders } from './loaders';
+import type { SessionConfig } from './sessions';
 
 export interface Context {
   db: Db;
   loaders: Loaders;
   logger: Logger;
+  /** How signUp, login and refresh sign access tokens and how long refresh tokens last. */
+  sessions: SessionConfig;
   /** Who is asking: every authorization rule of this subgraph asks it. */
   viewer: Viewer;
 }
 
-export function createContext(db: Db, logger: Logger, viewer: Viewer): Context {
-  return { db, loaders: createLoaders(db), logger, viewer };
+export function createContext(db: Db, logger: Logger, sessions: SessionConfig, viewer: Viewer): Context {
+  return { db, loaders: createLoaders(db), logger, sessions, viewer };
 }

@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { forbidden, unauthenticated } from '../../shared/auth/identity';
 import { badUserInput, conflict, notFound } from '../../shared/errors';
 import { isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
 import { DateTime } from '../../shared/graphql/scalars';
@@ -7,11 +8,23 @@ import { readPage, toConnection, type PageArgs } from '../../shared/pagination';
 import { definedFields, requireEmail, requireId, requireText } from '../../shared/validation';
 import type { Role, User } from '../../prisma/user/generated/client';
 import type { Context } from './context';
+import { hashPassword, MAX_PASSWORD_LENGTH, requirePassword, verifyPassword } from './passwords';
+import { endSession, refreshSession, startSession } from './sessions';
 
 interface UserInput {
   email?: string | null;
   name?: string | null;
   role?: Role | null;
+}
+
+interface CreateUserInput extends UserInput {
+  password?: string | null;
+}
+
+interface SignUpInput {
+  email: string;
+  password: string;
+  name: string;
 }
 
 function validateUserInput(input: UserInput) {
@@ -32,12 +45,31 @@ function clientError(error: unknown, id?: string, email?: string): unknown {
   return error;
 }
 
+/**
+ * The id of a user the caller may act on: themselves, or anyone for an administrator. Another
+ * customer's id is NOT_FOUND, exactly like an id that does not exist.
+ */
+function requireVisibleUserId({ viewer }: Context, id: string): string {
+  viewer.requireSignedIn();
+  const userId = requireId(id);
+  if (!viewer.canSee(userId)) throw notFound('User', id);
+  return userId;
+}
+
+/** One answer for an unknown email and a wrong password: which one it was is nobody's business. */
+function wrongCredentials() {
+  return unauthenticated('Email or password is incorrect.');
+}
+
 export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
   Query: {
-    user: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.user, 'User', id),
-    async users(_: unknown, args: PageArgs, { db }: Context) {
+    me: (_: unknown, __: unknown, { viewer, loaders }: Context) => loaders.user.load(viewer.requireSignedIn().userId),
+    user: (_: unknown, { id }: { id: string }, context: Context) =>
+      loadRequired(context.loaders.user, 'User', requireVisibleUserId(context, id)),
+    async users(_: unknown, args: PageArgs, { db, viewer }: Context) {
+      viewer.requireAdmin();
       const page = readPage(args);
       const rows = await db.user.findMany({
         orderBy: { id: 'asc' },
@@ -49,28 +81,67 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 
   UserConnection: {
+    // Only administrators reach a UserConnection (Query.users).
     totalCount: (_: unknown, __: unknown, { db }: Context) => db.user.count(),
   },
 
   Mutation: {
-    async createUser(_: unknown, { input }: { input: Required<UserInput> }, { db }: Context) {
-      const data = validateUserInput(input);
-      if (!data.email || !data.name) throw badUserInput('email and name are required.');
+    async signUp(_: unknown, { input }: { input: SignUpInput }, { db, sessions }: Context) {
+      const email = requireEmail(input.email);
+      const name = requireText(input.name, 'name', { max: 100 });
+      const passwordHash = await hashPassword(requirePassword(input.password, email));
+      let user: User;
       try {
-        return await db.user.create({ data: { email: data.email, name: data.name, role: data.role ?? 'CUSTOMER' } });
+        // Always a customer: administrators are made by administrators (createUser, updateUser).
+        user = await db.user.create({ data: { email, name, role: 'CUSTOMER', passwordHash } });
+      } catch (error) {
+        throw clientError(error, undefined, email);
+      }
+      return startSession(db, user, sessions);
+    },
+    async login(_: unknown, { email, password }: { email: string; password: string }, { db, sessions }: Context) {
+      // Too long to be anyone's password (signUp refuses it): no need to spend a hash on it.
+      if (password.length > MAX_PASSWORD_LENGTH) throw wrongCredentials();
+      const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+      // Runs scrypt even without a user, so that unknown emails answer as slowly as known ones.
+      if (!(await verifyPassword(password, user?.passwordHash)) || !user) throw wrongCredentials();
+      return startSession(db, user, sessions);
+    },
+    refresh: (_: unknown, { refreshToken }: { refreshToken: string }, { db, sessions }: Context) =>
+      refreshSession(db, refreshToken, sessions),
+    async logout(_: unknown, { refreshToken }: { refreshToken: string }, { db }: Context) {
+      await endSession(db, refreshToken);
+      return true;
+    },
+
+    async createUser(_: unknown, { input }: { input: CreateUserInput }, { db, viewer }: Context) {
+      viewer.requireAdmin();
+      const { password, ...fields } = input;
+      const data = validateUserInput(fields);
+      if (!data.email || !data.name) throw badUserInput('email and name are required.');
+      // Without a password the account exists but cannot log in until one is set.
+      const passwordHash = password == null ? null : await hashPassword(requirePassword(password, data.email));
+      try {
+        return await db.user.create({
+          data: { email: data.email, name: data.name, role: data.role ?? 'CUSTOMER', passwordHash },
+        });
       } catch (error) {
         throw clientError(error, undefined, data.email);
       }
     },
-    async updateUser(_: unknown, { id, input }: { id: string; input: UserInput }, { db }: Context) {
+    async updateUser(_: unknown, { id, input }: { id: string; input: UserInput }, context: Context) {
+      const userId = requireVisibleUserId(context, id);
       const data = validateUserInput(input);
+      // Customers edit their own profile, never their own privileges.
+      if (data.role !== undefined && !context.viewer.isAdmin) throw forbidden('Only administrators may change a role.');
       try {
-        return await db.user.update({ where: { id: requireId(id) }, data });
+        return await context.db.user.update({ where: { id: userId }, data });
       } catch (error) {
         throw clientError(error, id, data.email);
       }
     },
-    async deleteUser(_: unknown, { id }: { id: string }, { db }: Context) {
+    async deleteUser(_: unknown, { id }: { id: string }, { db, viewer }: Context) {
+      viewer.requireAdmin();
       try {
         return await db.user.delete({ where: { id: requireId(id) } });
       } catch (error) {
@@ -80,6 +151,11 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 
   User: {
-    __resolveReference: ({ id }: Pick<User, 'id'>, { loaders }: Context) => loaders.user.load(id),
+    // Batched like any reference, then filtered: a user the caller may not see resolves to null,
+    // so neither a nested `user` field nor another service's `_entities` call learns of it.
+    async __resolveReference({ id }: Pick<User, 'id'>, { loaders, viewer }: Context) {
+      const user = await loaders.user.load(id);
+      return user && viewer.canSee(user.id) ? user : null;
+    },
   },
 };

@@ -1,5 +1,5 @@
-import { readSubgraphConfig } from '../../shared/config';
 import { defineSubgraph } from '../../shared/server/run-subgraph';
+import { readUserConfig } from './config';
 import { createContext } from './context';
 import { createDb } from './db';
 import { resolvers } from './resolvers';
@@ -7,11 +7,11 @@ import { resolvers } from './resolvers';
 /** Everything needed to start this subgraph: used by index.ts and by the tests. */
 export const userSubgraph = defineSubgraph({
   name: 'user',
-  readConfig: (env) => readSubgraphConfig(env, 'user'),
+  readConfig: readUserConfig,
   createDb,
   resolvers,
-  contextFactory:
-    ({ db, logger }) =>
-    (viewer) =>
-      createContext(db, logger, viewer),
+  contextFactory: ({ db, config, logger }) => {
+    const sessions = { accessTokens: config.accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds };
+    return (viewer) => createContext(db, logger, sessions, viewer);
+  },
 });

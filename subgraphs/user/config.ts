@@ -1,0 +1,20 @@
+import type { AccessTokenConfig } from '../../shared/auth/access-token';
+import { readAccessTokenConfig } from '../../shared/auth/config';
+import { readSubgraphConfig, type EnvReader, type SubgraphConfig } from '../../shared/config';
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+export interface UserConfig extends SubgraphConfig {
+  /** Signs the access tokens login, signUp and refresh hand out (the gateway verifies them). */
+  accessTokens: AccessTokenConfig;
+  /** How long a refresh token may wait before it is used: REFRESH_TOKEN_TTL_SECONDS. */
+  refreshTokenTtlSeconds: number;
+}
+
+export function readUserConfig(env: EnvReader): UserConfig {
+  return {
+    ...readSubgraphConfig(env, 'user'),
+    accessTokens: readAccessTokenConfig(env),
+    refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 30 * DAY_SECONDS, { min: 60, max: 365 * DAY_SECONDS }),
+  };
+}
