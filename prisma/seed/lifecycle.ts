@@ -75,12 +75,18 @@ function chargeReference(idempotencyKey: string): string {
  * idempotency key, the processor's charge reference, its decline reason); a bank transfer as
  * createPayment and an administrator leave it (no key, no reference).
  */
-export function paymentRow(id: string, order: Pick<Order, 'id' | 'totalAmount' | 'currency'>, draft: PaymentDraft): Payment {
+export function paymentRow(
+  id: string,
+  order: Pick<Order, 'id' | 'userId' | 'totalAmount' | 'currency'>,
+  draft: PaymentDraft,
+): Payment {
   const idempotencyKey = viaProcessor(draft.method) ? `seed-${id}` : null;
   const charged = draft.status === 'CAPTURED' || draft.status === 'REFUNDED';
   return {
     id,
     orderId: order.id,
+    // As payForOrder and createPayment record it: the order's buyer owns its payments.
+    userId: order.userId,
     amount: order.totalAmount,
     currency: order.currency,
     ...draft,

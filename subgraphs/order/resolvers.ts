@@ -8,6 +8,7 @@ import { loadRequired } from '../../shared/loaders';
 import { MAX_PAGE_SIZE, readPage, toConnection, type Connection, type PageArgs } from '../../shared/pagination';
 import { requireId, requireInt, requireText } from '../../shared/validation';
 import type { Order, OrderItem, OrderStatus, OrderStatusChange, Prisma } from '../../prisma/order/generated/client';
+import { buyerOf, listedOwner, requireVisibleOrder, visibleOrder } from './access';
 import type { Context } from './context';
 import { priceOrder, requireOrderItems, type OrderItemInput } from './placement';
 import { INITIAL_STATUS, triggerInto } from './status';
@@ -24,11 +25,8 @@ type PricedItem = OrderItem & { currency: string };
 /** A connection remembers its filter, so `totalCount` counts the same orders, and only when asked. */
 type OrderConnection = Connection<Order> & { where: Prisma.OrderWhereInput };
 
-function orderWhere(filter: OrderFilter | null | undefined): Prisma.OrderWhereInput {
-  return {
-    ...(filter?.status && { status: filter.status }),
-    ...(filter?.userId && { userId: requireId(filter.userId, 'filter.userId') }),
-  };
+function orderWhere(status: OrderStatus | null | undefined, userId: string | undefined): Prisma.OrderWhereInput {
+  return { ...(status && { status }), ...(userId && { userId }) };
 }
 
 export const MAX_REASON_LENGTH = 500;
@@ -62,12 +60,26 @@ export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
   Query: {
-    order: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.order, 'Order', id),
-    orderStatusChange: (_: unknown, { id }: { id: string }, { loaders }: Context) =>
-      loadRequired(loaders.statusChange, 'OrderStatusChange', id),
-    async orders(_: unknown, args: PageArgs & { filter?: OrderFilter | null }, { db }: Context): Promise<OrderConnection> {
+    async order(_: unknown, { id }: { id: string }, { loaders, viewer }: Context) {
+      viewer.requireSignedIn();
+      return requireVisibleOrder(viewer, await loaders.order.load(requireId(id)), id);
+    },
+    async orderStatusChange(_: unknown, { id }: { id: string }, { loaders, viewer }: Context) {
+      viewer.requireSignedIn();
+      const change = await loadRequired(loaders.statusChange, 'OrderStatusChange', id);
+      // Another customer's change reads as one that does not exist: the same error, word for word.
+      if (!visibleOrder(viewer, await loaders.order.load(change.orderId))) throw notFound('OrderStatusChange', id);
+      return change;
+    },
+    async orders(
+      _: unknown,
+      args: PageArgs & { filter?: OrderFilter | null },
+      { db, viewer }: Context,
+    ): Promise<OrderConnection> {
+      const owner = listedOwner(viewer, args.filter?.userId);
       const page = readPage(args);
-      const where = orderWhere(args.filter);
+      // totalCount counts with this same condition, so it is scoped to the caller's orders too.
+      const where = orderWhere(args.filter?.status, owner);
       // Newest first; ids are UUIDv7, so "before the cursor" is simply a smaller id, and a
       // cursor stays valid even if its order is gone.
       const rows = await db.order.findMany({
@@ -86,17 +98,17 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Mutation: {
     async placeOrder(
       _: unknown,
-      { userId, items }: { userId: string; items: OrderItemInput[] },
+      { userId, items }: { userId?: string | null; items: OrderItemInput[] },
       { db, loaders, catalog, viewer }: Context,
     ) {
-      const buyer = requireId(userId, 'userId');
+      const buyer = buyerOf(viewer, userId);
       const requested = requireOrderItems(items);
       // Both questions at once: neither depends on the other, and both must be answered before writing.
       const [userExists, products] = await Promise.all([
         catalog.userExists(buyer, viewer),
         catalog.products(requested.map((item) => item.productId)),
       ]);
-      if (!userExists) throw notFound('User', userId);
+      if (!userExists) throw notFound('User', userId ?? buyer);
       const priced = priceOrder(requested, products);
 
       // One transaction: the order, its items, its first status change and both events, or nothing.
@@ -129,16 +141,18 @@ export const resolvers: GraphQLResolverMap<Context> = {
       return order;
     },
 
-    async cancelOrder(_: unknown, { id, reason }: { id: string; reason?: string | null }, { db }: Context) {
+    async cancelOrder(_: unknown, { id, reason }: { id: string; reason?: string | null }, { db, viewer }: Context) {
+      viewer.requireSignedIn();
       const orderId = requireId(id);
       const why = optionalReason(reason);
       return withLockedOrder(db, orderId, async (tx, order) => {
-        if (!order) throw notFound('Order', id);
-        return (await changeStatus(tx, order, 'CANCELLED', { trigger: 'cancellation', reason: why })).order;
+        const cancelled = requireVisibleOrder(viewer, order, id);
+        return (await changeStatus(tx, cancelled, 'CANCELLED', { trigger: 'cancellation', reason: why })).order;
       });
     },
 
-    async updateOrderStatus(_: unknown, { id, status }: { id: string; status: OrderStatus }, { db }: Context) {
+    async updateOrderStatus(_: unknown, { id, status }: { id: string; status: OrderStatus }, { db, viewer }: Context) {
+      viewer.requireAdmin();
       const orderId = requireId(id);
       requireAdminStatus(status);
       return withLockedOrder(db, orderId, async (tx, order) => {
@@ -153,7 +167,9 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 
   Order: {
-    __resolveReference: ({ id }: Pick<Order, 'id'>, { loaders }: Context) => loaders.order.load(id),
+    // Batched like any reference (load, then filter): an order the viewer may not see is null.
+    __resolveReference: async ({ id }: Pick<Order, 'id'>, { loaders, viewer }: Context) =>
+      visibleOrder(viewer, await loaders.order.load(id)),
     user: ({ userId }: Order) => ({ __typename: 'User', id: userId }),
     total: ({ totalAmount, currency }: Order) => ({ amount: totalAmount, currency }),
     async items({ id, currency }: Order, _: unknown, { loaders }: Context): Promise<PricedItem[]> {
@@ -163,7 +179,10 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 
   OrderStatusChange: {
-    __resolveReference: ({ id }: Pick<OrderStatusChange, 'id'>, { loaders }: Context) => loaders.statusChange.load(id),
+    async __resolveReference({ id }: Pick<OrderStatusChange, 'id'>, { loaders, viewer }: Context) {
+      const change = await loaders.statusChange.load(id);
+      return change && visibleOrder(viewer, await loaders.order.load(change.orderId)) ? change : null;
+    },
     order: ({ orderId }: OrderStatusChange, _: unknown, { loaders }: Context) => loaders.order.load(orderId),
     from: ({ fromStatus }: OrderStatusChange) => fromStatus,
     to: ({ toStatus }: OrderStatusChange) => toStatus,
@@ -182,10 +201,14 @@ export const resolvers: GraphQLResolverMap<Context> = {
     orders(
       { id }: { id: string },
       { status, first }: { status?: OrderStatus | null; first?: number | null },
-      { loaders }: Context,
+      { loaders, viewer }: Context,
     ) {
       const size = requireInt(first ?? 20, 'first', { min: 1, max: MAX_PAGE_SIZE });
-      return loaders.userOrders.load({ userId: id, status: status ?? null, first: size });
+      const userId = id.toLowerCase();
+      // Someone else's orders read as none, the answer for a user who never ordered: an error or
+      // a null would tell that the user has orders. Decided before loading, so nothing is read.
+      if (!viewer.canSee(userId)) return [];
+      return loaders.userOrders.load({ userId, status: status ?? null, first: size });
     },
   },
 };

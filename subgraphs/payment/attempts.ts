@@ -6,6 +6,7 @@ import type { Payment, PaymentMethod } from '../../prisma/payment/generated/clie
 import { isUniqueViolation } from '../../shared/db/errors';
 import { badUserInput, conflict, notFound } from '../../shared/errors';
 import { requireId, requireText } from '../../shared/validation';
+import { visiblePayment } from './access';
 import type { Context } from './context';
 import { requirePayable } from './orders';
 import type { ChargeResult } from './processor';
@@ -39,10 +40,11 @@ function requireChargeable(method: PaymentMethod): PaymentMethod {
 }
 
 /**
- * Asks the order subgraph for the order's total and status (no connection or lock is held while
- * it answers), then inserts a PENDING payment for it. Under the order's lock: a payment this
- * `idempotencyKey` made meanwhile is returned instead; a cancelled order, or one with an active
- * payment, is a CONFLICT.
+ * Asks the order subgraph, as the caller, for the order's total, status and owner (no connection
+ * or lock is held while it answers): an order the caller may not see is NOT_FOUND, so customers
+ * pay only their own orders. Then inserts a PENDING payment for it, owned by the order's user.
+ * Under the order's lock: a payment this `idempotencyKey` made meanwhile is returned instead; a
+ * cancelled order, or one with an active payment, is a CONFLICT.
  */
 export async function openPayment(
   { db, orders, viewer }: Pick<Context, 'db' | 'orders' | 'viewer'>,
@@ -82,7 +84,14 @@ export async function openPayment(
       });
     }
     return tx.payment.create({
-      data: { orderId, amount: order.total.amount, currency: order.total.currency, method, idempotencyKey },
+      data: {
+        orderId,
+        userId: order.user?.id ?? null,
+        amount: order.total.amount,
+        currency: order.total.currency,
+        method,
+        idempotencyKey,
+      },
     });
   });
 }
@@ -129,12 +138,16 @@ function settle(context: Context, payment: Payment, result: ChargeResult): Promi
 }
 
 export async function payForOrder(context: Context, args: PayForOrderArgs): Promise<Payment> {
+  context.viewer.requireSignedIn();
   const orderId = requireId(args.orderId, 'orderId');
   const idempotencyKey = requireIdempotencyKey(args.idempotencyKey);
   const method = requireChargeable(args.method);
   const token = args.paymentToken == null ? null : requireText(args.paymentToken, 'paymentToken', { max: 500 });
 
   const payment = await findOrOpen(context, orderId, method, idempotencyKey);
+  // A key that made another customer's payment: for that customer's order, the order reads as not
+  // existing, as it does with a new key; for any other order, the key is simply taken.
+  if (!visiblePayment(context.viewer, payment) && payment.orderId === orderId) throw notFound('Order', orderId);
   if (payment.orderId !== orderId) {
     throw conflict('This idempotencyKey was already used to pay for another order; use a new key for each order.', {
       field: 'idempotencyKey',

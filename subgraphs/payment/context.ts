@@ -15,12 +15,6 @@ export interface Context {
   viewer: Viewer;
 }
 
-export function createContext(
-  db: Db,
-  logger: Logger,
-  orders: OrderLookup,
-  processor: PaymentProcessor,
-  viewer: Viewer,
-): Context {
+export function createContext(db: Db, logger: Logger, orders: OrderLookup, processor: PaymentProcessor, viewer: Viewer): Context {
   return { db, loaders: createLoaders(db), logger, orders, processor, viewer };
 }

@@ -41,7 +41,12 @@ export function createOrderLookup(url: string, internal: InternalTokenConfig, lo
   const client = new SubgraphClient({ service: 'order', url, caller: 'payment', internal, logger });
   return {
     async find(id, viewer) {
-      const [order] = await client.entities<OrderSnapshot>('Order', [id], 'id status total { amount currency } user { id }', viewer);
+      const [order] = await client.entities<OrderSnapshot>(
+        'Order',
+        [id],
+        'id status total { amount currency } user { id }',
+        viewer,
+      );
       return order ?? null;
     },
   };

@@ -2,8 +2,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Payment, PaymentMethod, PaymentStatus } from '../../prisma/payment/generated/client';
 import { conflict, notFound } from '../../shared/errors';
 import { DateTime } from '../../shared/graphql/scalars';
-import { loadRequired } from '../../shared/loaders';
 import { isId, requireId } from '../../shared/validation';
+import { requireVisiblePayment, visiblePayment, visiblePayments } from './access';
 import { openPayment, payForOrder, type PayForOrderArgs } from './attempts';
 import type { Context } from './context';
 import { changePaymentStatus, withOrderLock } from './settlement';
@@ -15,16 +15,23 @@ export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
   Query: {
-    payment: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.payment, 'Payment', id),
+    async payment(_: unknown, { id }: { id: string }, { loaders, viewer }: Context) {
+      viewer.requireSignedIn();
+      return requireVisiblePayment(viewer, await loaders.payment.load(requireId(id)), id);
+    },
   },
 
   Mutation: {
-    createPayment: (_: unknown, { orderId, method }: { orderId: string; method: PaymentMethod }, context: Context) =>
-      openPayment(context, requireId(orderId, 'orderId'), method),
+    // The order must be one the caller may see: openPayment asks the order subgraph as the caller.
+    createPayment(_: unknown, { orderId, method }: { orderId: string; method: PaymentMethod }, context: Context) {
+      context.viewer.requireSignedIn();
+      return openPayment(context, requireId(orderId, 'orderId'), method);
+    },
 
     payForOrder: (_: unknown, args: PayForOrderArgs, context: Context) => payForOrder(context, args),
 
     async updatePaymentStatus(_: unknown, { id, status }: { id: string; status: PaymentStatus }, context: Context) {
+      context.viewer.requireAdmin();
       const paymentId = requireId(id);
       const found = await context.db.payment.findUnique({ where: { id: paymentId }, select: { orderId: true } });
       if (!found) throw notFound('Payment', id);
@@ -45,16 +52,20 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 
   Payment: {
-    __resolveReference: ({ id }: Pick<Payment, 'id'>, { loaders }: Context) => loaders.payment.load(id),
+    // Batched like any reference (load, then filter): a payment the viewer may not see is null.
+    __resolveReference: async ({ id }: Pick<Payment, 'id'>, { loaders, viewer }: Context) =>
+      visiblePayment(viewer, await loaders.payment.load(id)),
     order: ({ orderId }: Payment) => ({ __typename: 'Order', id: orderId }),
     amount: ({ amount, currency }: Payment) => ({ amount, currency }),
   },
 
   Order: {
-    // The order subgraph owns orders; here an order is just the id its payments point at.
+    // The order subgraph owns orders, and decides who sees one; here an order is just the id its
+    // payments point at, and only the payments are filtered, each by its own owner.
     __resolveReference: ({ id }: { id: string }) => (isId(id) ? { id: id.toLowerCase() } : null),
-    payment: async ({ id }: { id: string }, _: unknown, { loaders }: Context) =>
-      (await loaders.paymentsByOrder.load(id))[0] ?? null,
-    payments: ({ id }: { id: string }, _: unknown, { loaders }: Context) => loaders.paymentsByOrder.load(id),
+    payment: async ({ id }: { id: string }, _: unknown, { loaders, viewer }: Context) =>
+      visiblePayments(viewer, await loaders.paymentsByOrder.load(id))[0] ?? null,
+    payments: async ({ id }: { id: string }, _: unknown, { loaders, viewer }: Context) =>
+      visiblePayments(viewer, await loaders.paymentsByOrder.load(id)),
   },
 };

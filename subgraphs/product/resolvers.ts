@@ -148,8 +148,10 @@ export const resolvers: GraphQLResolverMap<Context> = {
     totalCount: ({ where }: ProductConnection, _: unknown, { db }: Context) => db.product.count({ where }),
   },
 
+  // The catalogue is managed by administrators only; reading it (Query) is open to everyone.
   Mutation: {
-    async createCategory(_: unknown, { name }: { name: string }, { db }: Context) {
+    async createCategory(_: unknown, { name }: { name: string }, { db, viewer }: Context) {
+      viewer.requireAdmin();
       const data = { name: requireCategoryName(name) };
       try {
         return await db.category.create({ data });
@@ -160,7 +162,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
         throw error;
       }
     },
-    async createProduct(_: unknown, { input }: { input: CreateProductInput }, { db }: Context) {
+    async createProduct(_: unknown, { input }: { input: CreateProductInput }, { db, viewer }: Context) {
+      viewer.requireAdmin();
       const data = validateCreateInput(input);
       try {
         return await db.product.create({ data });
@@ -168,7 +171,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
         throw productWriteError(error, data);
       }
     },
-    async updateProduct(_: unknown, { id, input }: { id: string; input: UpdateProductInput }, { db }: Context) {
+    async updateProduct(_: unknown, { id, input }: { id: string; input: UpdateProductInput }, { db, viewer }: Context) {
+      viewer.requireAdmin();
       const productId = requireId(id);
       const data = validateUpdateInput(input);
       try {
@@ -177,14 +181,16 @@ export const resolvers: GraphQLResolverMap<Context> = {
         throw productWriteError(error, { id, ...data });
       }
     },
-    async deleteProduct(_: unknown, { id }: { id: string }, { db }: Context) {
+    async deleteProduct(_: unknown, { id }: { id: string }, { db, viewer }: Context) {
+      viewer.requireAdmin();
       try {
         return await db.product.delete({ where: { id: requireId(id) } });
       } catch (error) {
         throw productWriteError(error, { id });
       }
     },
-    async adjustStock(_: unknown, { id, delta }: { id: string; delta: number }, { db }: Context) {
+    async adjustStock(_: unknown, { id, delta }: { id: string; delta: number }, { db, viewer }: Context) {
+      viewer.requireAdmin();
       const productId = requireId(id);
       if (delta === 0) throw badUserInput('delta must not be 0.', 'delta');
       requireInt(delta, 'delta', { min: -MAX_STOCK, max: MAX_STOCK });

@@ -3,9 +3,10 @@
 // move its orders. The test plays the product and payment services by publishing their events
 // itself, so every event arrives exactly when the test says.
 import type Redis from 'ioredis';
+import { customer } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { TEST_EVENTS_PREFIX } from '../support/events';
-import { errorCodes, graphql, ok } from '../support/graphql';
+import { errorCodes, graphql, ok, type Endpoint } from '../support/graphql';
 import { buildEnvelope, connectTestRedis, publishEnvelope, readEntries, readUntil, type StreamEntry } from '../support/streams';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import {
@@ -31,6 +32,8 @@ const started: TestSubgraph<unknown>[] = [];
 /** Publishes the product and payment services' events. */
 let publisher: Redis;
 let userId: string;
+/** The order subgraph as the customer who places the orders; administrators' moves go through orders.admin. */
+let buyer: Endpoint;
 let productId: string;
 
 beforeAll(async () => {
@@ -50,13 +53,14 @@ beforeAll(async () => {
   publisher = connectTestRedis('order-lifecycle');
 
   const { createUser } = await ok(
-    users.url,
+    users.admin,
     `mutation { createUser(input: { email: "lifecycle@example.com", name: "Lin" }) { id } }`,
   );
   userId = createUser.id;
-  const { createCategory } = await ok(products.url, `mutation { createCategory(name: "Lifecycle goods") { id } }`);
+  buyer = orders.as(customer(userId));
+  const { createCategory } = await ok(products.admin, `mutation { createCategory(name: "Lifecycle goods") { id } }`);
   const { createProduct } = await ok(
-    products.url,
+    products.admin,
     `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
     {
       input: {
@@ -77,7 +81,7 @@ afterAll(async () => {
   await databases?.drop();
 });
 
-const PLACE = `mutation ($userId: ID!, $items: [OrderItemInput!]!) { placeOrder(userId: $userId, items: $items) { id status version } }`;
+const PLACE = `mutation ($items: [OrderItemInput!]!) { placeOrder(items: $items) { id status version } }`;
 const CANCEL = `mutation ($id: ID!, $reason: String) { cancelOrder(id: $id, reason: $reason) { id status version } }`;
 const UPDATE_STATUS = `mutation ($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id status version } }`;
 const ORDER = `query ($id: ID!) {
@@ -89,7 +93,7 @@ function buildItems(overrides: Partial<{ productId: string; quantity: number }>[
 }
 
 async function placeOrder(items = buildItems()): Promise<string> {
-  return (await ok(orders.url, PLACE, { userId, items })).placeOrder.id;
+  return (await ok(buyer, PLACE, { items })).placeOrder.id;
 }
 
 interface Published<T extends EventType = EventType> {
@@ -156,9 +160,9 @@ const EVENTS: Record<EventDrivenStatus, (orderId: string) => Promise<Published>>
 /** How each status is reached, one step at a time; each step is one status change. */
 const STEPS: Record<Exclude<OrderStatusName, 'PENDING'>, (orderId: string) => Promise<unknown>> = {
   ...EVENTS,
-  SHIPPED: (orderId) => ok(orders.url, UPDATE_STATUS, { id: orderId, status: 'SHIPPED' }),
-  DELIVERED: (orderId) => ok(orders.url, UPDATE_STATUS, { id: orderId, status: 'DELIVERED' }),
-  CANCELLED: (orderId) => ok(orders.url, CANCEL, { id: orderId }),
+  SHIPPED: (orderId) => ok(orders.admin, UPDATE_STATUS, { id: orderId, status: 'SHIPPED' }),
+  DELIVERED: (orderId) => ok(orders.admin, UPDATE_STATUS, { id: orderId, status: 'DELIVERED' }),
+  CANCELLED: (orderId) => ok(buyer, CANCEL, { id: orderId }),
 };
 
 const ROUTES: Record<OrderStatusName, Exclude<OrderStatusName, 'PENDING'>[]> = {
@@ -214,7 +218,7 @@ describe('placeOrder', () => {
     const events = await eventsAbout(id);
     expect(events.map((event) => event.type)).toEqual(['OrderCreated', 'OrderStatusChanged']);
     expect(events[0]!.payload).toEqual({ orderId: id, userId, items: [{ productId, quantity: 3 }] });
-    const { order } = await ok(orders.url, ORDER, { id });
+    const { order } = await ok(orders.admin, ORDER, { id });
     expect(order).toMatchObject({ status: 'PENDING', version: 1 });
     const [history] = order.statusHistory;
     expect(placed).toEqual({
@@ -248,7 +252,7 @@ describe('placeOrder', () => {
     );
     try {
       const before = await counts();
-      const response = await graphql(orders.url, PLACE, { userId, items: buildItems() });
+      const response = await graphql(buyer, PLACE, { items: buildItems() });
       expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
       expect(response.errors?.[0]?.message).toBe('Internal server error');
       expect(await counts()).toEqual(before);
@@ -279,7 +283,7 @@ describe('events from the product and payment services', () => {
     const change = await changeAt(order.id, order.version + 1);
 
     expect(change).toMatchObject({ orderId: order.id, userId, from, to, reason, version: order.version + 1 });
-    const { order: read } = await ok(orders.url, ORDER, { id: order.id });
+    const { order: read } = await ok(orders.admin, ORDER, { id: order.id });
     expect(read).toMatchObject({ status: to, version: order.version + 1 });
     expect(read.statusHistory.at(-1)).toEqual({
       id: change.changeId,
@@ -360,7 +364,7 @@ describe('cancelOrder', () => {
     async (status) => {
       const order = await orderIn(status);
 
-      const { cancelOrder } = await ok(orders.url, CANCEL, { id: order.id, reason: 'Found it cheaper' });
+      const { cancelOrder } = await ok(buyer, CANCEL, { id: order.id, reason: 'Found it cheaper' });
 
       expect(cancelOrder).toEqual({ id: order.id, status: 'CANCELLED', version: order.version + 1 });
       expect(await changeAt(order.id, order.version + 1)).toMatchObject({
@@ -378,7 +382,7 @@ describe('cancelOrder', () => {
       const order = await orderIn(status);
       const before = await stored(order.id);
 
-      const response = await graphql(orders.url, CANCEL, { id: order.id, reason: 'Too late' });
+      const response = await graphql(buyer, CANCEL, { id: order.id, reason: 'Too late' });
 
       expect(errorCodes(response)).toEqual(['CONFLICT']);
       expect(response.errors?.[0]?.extensions).toMatchObject({ from: status, to: 'CANCELLED' });
@@ -388,7 +392,7 @@ describe('cancelOrder', () => {
 
   it('should serialise a cancellation racing a stock reservation: the order ends CANCELLED, versions consecutive', async () => {
     const id = await placeOrder();
-    const [, cancelled] = await Promise.all([EVENTS.CONFIRMED(id), ok(orders.url, CANCEL, { id })]);
+    const [, cancelled] = await Promise.all([EVENTS.CONFIRMED(id), ok(buyer, CANCEL, { id })]);
     await settle('product');
 
     const changes = await changesUpTo(id, cancelled.cancelOrder.version);
@@ -410,8 +414,8 @@ describe('cancelOrder', () => {
 describe('administrators', () => {
   it('should ship a PAID order, then deliver it, announcing each change', async () => {
     const order = await orderIn('PAID');
-    const { updateOrderStatus: shipped } = await ok(orders.url, UPDATE_STATUS, { id: order.id, status: 'SHIPPED' });
-    const { updateOrderStatus: delivered } = await ok(orders.url, UPDATE_STATUS, { id: order.id, status: 'DELIVERED' });
+    const { updateOrderStatus: shipped } = await ok(orders.admin, UPDATE_STATUS, { id: order.id, status: 'SHIPPED' });
+    const { updateOrderStatus: delivered } = await ok(orders.admin, UPDATE_STATUS, { id: order.id, status: 'DELIVERED' });
 
     expect([shipped.version, delivered.version]).toEqual([order.version + 1, order.version + 2]);
     const changes = await changesUpTo(order.id, delivered.version);
@@ -428,7 +432,7 @@ describe('administrators', () => {
   ])('should refuse to move a %s order to %s with CONFLICT', async (status, to) => {
     const order = await orderIn(status);
     const before = await stored(order.id);
-    const response = await graphql(orders.url, UPDATE_STATUS, { id: order.id, status: to });
+    const response = await graphql(orders.admin, UPDATE_STATUS, { id: order.id, status: to });
     expect(errorCodes(response)).toEqual(['CONFLICT']);
     expect(response.errors?.[0]?.extensions).toMatchObject({ from: status, to });
     expect(await stored(order.id)).toEqual(before);
@@ -439,7 +443,7 @@ describe('status history', () => {
   it('should list every change oldest first, each one what was announced and what orderStatusChange answers', async () => {
     const order = await orderIn('DELIVERED');
     const announced = await changesUpTo(order.id, order.version);
-    const { order: read } = await ok(orders.url, ORDER, { id: order.id });
+    const { order: read } = await ok(orders.admin, ORDER, { id: order.id });
 
     expect(read.version).toBe(5);
     expect(read.statusHistory.map((change: { to: string }) => change.to)).toEqual([
@@ -463,7 +467,7 @@ describe('status history', () => {
 
     for (const change of announced) {
       const { orderStatusChange } = await ok(
-        orders.url,
+        orders.admin,
         `query ($id: ID!) { orderStatusChange(id: $id) { id from to version order { id status } } }`,
         { id: change.changeId },
       );
@@ -479,7 +483,7 @@ describe('status history', () => {
 
   it('should answer orderStatusChange with NOT_FOUND for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
     const query = `query ($id: ID!) { orderStatusChange(id: $id) { id } }`;
-    expect(errorCodes(await graphql(orders.url, query, { id: newUuid7() }))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await graphql(orders.url, query, { id: '42' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(orders.admin, query, { id: newUuid7() }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(orders.admin, query, { id: '42' }))).toEqual(['BAD_USER_INPUT']);
   });
 });

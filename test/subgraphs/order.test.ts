@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import type { Identity } from '../../shared/auth/identity';
+import { customer } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { TEST_EVENTS_PREFIX } from '../support/events';
-import { errorCodes, graphql, ok, type GraphQLResponse } from '../support/graphql';
+import { errorCodes, graphql, ok, type Endpoint, type GraphQLResponse } from '../support/graphql';
 import { statementCount } from '../support/metrics';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import { orderSubgraph } from '../../subgraphs/order/server';
@@ -32,7 +34,7 @@ beforeAll(async () => {
   ]);
   started.push(users, products);
   orders = await startOrderSubgraph();
-  const { createCategory } = await ok(products.url, `mutation { createCategory(name: "Order test goods") { id } }`);
+  const { createCategory } = await ok(products.admin, `mutation { createCategory(name: "Order test goods") { id } }`);
   categoryId = createCategory.id;
 });
 
@@ -64,7 +66,7 @@ let counter = 0;
 
 async function createUser(): Promise<string> {
   counter += 1;
-  const { createUser } = await ok(users.url, `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
+  const { createUser } = await ok(users.admin, `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
     input: { email: `buyer${counter}@example.com`, name: `Buyer ${counter}` },
   });
   return createUser.id;
@@ -84,7 +86,7 @@ function buildProductInput(overrides: Record<string, unknown> = {}) {
 
 async function createProduct(overrides: Record<string, unknown> = {}): Promise<string> {
   const { createProduct } = await ok(
-    products.url,
+    products.admin,
     `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
     { input: buildProductInput(overrides) },
   );
@@ -106,17 +108,17 @@ const ORDER = `query ($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`;
 
 type Items = { productId: string; quantity: number }[];
 
-function placeOrder(userId: string, items: Items, url = orders.url): Promise<GraphQLResponse> {
-  return graphql(url, PLACE, { userId, items });
+function placeOrder(userId: string, items: Items, target: Endpoint = orders.admin): Promise<GraphQLResponse> {
+  return graphql(target, PLACE, { userId, items });
 }
 
 async function placeOrderOk(userId: string, items: Items) {
-  const { placeOrder: order } = await ok(orders.url, PLACE, { userId, items });
+  const { placeOrder: order } = await ok(orders.admin, PLACE, { userId, items });
   return order;
 }
 
 async function setStatus(id: string, status: string) {
-  return (await ok(orders.url, UPDATE_STATUS, { id, status })).updateOrderStatus;
+  return (await ok(orders.admin, UPDATE_STATUS, { id, status })).updateOrderStatus;
 }
 
 /**
@@ -183,7 +185,7 @@ describe('placeOrder', () => {
         }),
       ]),
     );
-    const { order: reread } = await ok(orders.url, ORDER, { id: order.id });
+    const { order: reread } = await ok(orders.admin, ORDER, { id: order.id });
     expect(reread).toEqual(order);
   });
 
@@ -193,12 +195,12 @@ describe('placeOrder', () => {
     const placed = await placeOrderOk(userId, [{ productId, quantity: 3 }]);
 
     await ok(
-      products.url,
+      products.admin,
       `mutation ($id: ID!) { updateProduct(id: $id, input: { name: "Kettle Pro", price: { amount: 4500, currency: "EUR" } }) { id } }`,
       { id: productId },
     );
 
-    const { order } = await ok(orders.url, ORDER, { id: placed.id });
+    const { order } = await ok(orders.admin, ORDER, { id: placed.id });
     expect(order.items[0]).toMatchObject({ productName: 'Kettle', unitPrice: { amount: 3000, currency: 'EUR' } });
     expect(order.total).toEqual({ amount: 9000, currency: 'EUR' });
   });
@@ -340,7 +342,7 @@ describe('placeOrder', () => {
       const [userId, productId] = [await createUser(), await createProduct()];
       const cutOff = await startOrderSubgraph({ [`${service.toUpperCase()}_SUBGRAPH_URL`]: await closedPortUrl() });
 
-      const response = await expectNothingWritten(() => placeOrder(userId, [{ productId, quantity: 1 }], cutOff.url));
+      const response = await expectNothingWritten(() => placeOrder(userId, [{ productId, quantity: 1 }], cutOff.admin));
 
       expect(errorCodes(response)).toEqual(['SERVICE_UNAVAILABLE']);
       expect(response.errors?.[0]?.extensions?.service).toBe(service);
@@ -377,7 +379,7 @@ describe('updateOrderStatus', () => {
     async (status) => {
       const order = await newOrder('CONFIRMED');
       const before = await rowCounts();
-      const response = await graphql(orders.url, UPDATE_STATUS, { id: order.id, status });
+      const response = await graphql(orders.admin, UPDATE_STATUS, { id: order.id, status });
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors?.[0]?.extensions?.field).toBe('status');
       expect(response.errors?.[0]?.message).toContain('set by the order lifecycle');
@@ -387,7 +389,7 @@ describe('updateOrderStatus', () => {
 
   it('should point to cancelOrder when asked to set CANCELLED', async () => {
     const order = await newOrder('PAID');
-    const response = await graphql(orders.url, UPDATE_STATUS, { id: order.id, status: 'CANCELLED' });
+    const response = await graphql(orders.admin, UPDATE_STATUS, { id: order.id, status: 'CANCELLED' });
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors?.[0]?.message).toContain('cancelOrder');
     expect((await orders.db.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe('PAID');
@@ -407,7 +409,7 @@ describe('updateOrderStatus', () => {
     const before = await orders.db.order.findUniqueOrThrow({ where: { id: order.id } });
     const counts = await rowCounts();
 
-    const response = await graphql(orders.url, UPDATE_STATUS, { id: order.id, status: to });
+    const response = await graphql(orders.admin, UPDATE_STATUS, { id: order.id, status: to });
 
     expect(errorCodes(response)).toEqual(['CONFLICT']);
     expect(response.errors?.[0]?.extensions).toMatchObject({ from, to });
@@ -418,8 +420,8 @@ describe('updateOrderStatus', () => {
   it('should let exactly one of a concurrent shipment and cancellation win', async () => {
     const order = await newOrder('PAID');
     const responses = await Promise.all([
-      graphql(orders.url, UPDATE_STATUS, { id: order.id, status: 'SHIPPED' }),
-      graphql(orders.url, CANCEL, { id: order.id }),
+      graphql(orders.admin, UPDATE_STATUS, { id: order.id, status: 'SHIPPED' }),
+      graphql(orders.admin, CANCEL, { id: order.id }),
     ]);
     const winners = responses.filter((response) => !response.errors);
     expect(winners).toHaveLength(1);
@@ -431,9 +433,9 @@ describe('updateOrderStatus', () => {
   });
 
   it('should answer NOT_FOUND for an unknown order and BAD_USER_INPUT for a malformed id', async () => {
-    const unknown = await graphql(orders.url, UPDATE_STATUS, { id: UNKNOWN_ID, status: 'SHIPPED' });
+    const unknown = await graphql(orders.admin, UPDATE_STATUS, { id: UNKNOWN_ID, status: 'SHIPPED' });
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    const malformed = await graphql(orders.url, UPDATE_STATUS, { id: 'x', status: 'SHIPPED' });
+    const malformed = await graphql(orders.admin, UPDATE_STATUS, { id: 'x', status: 'SHIPPED' });
     expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
   });
 });
@@ -445,30 +447,30 @@ describe('cancelOrder', () => {
 
   it('should cancel with the reason recorded in the history, trimmed', async () => {
     const order = await newOrder();
-    const { cancelOrder } = await ok(orders.url, CANCEL, { id: order.id, reason: '  Changed my mind  ' });
+    const { cancelOrder } = await ok(orders.admin, CANCEL, { id: order.id, reason: '  Changed my mind  ' });
     expect(cancelOrder).toMatchObject({ status: 'CANCELLED', version: 2 });
     expect(cancelOrder.statusHistory.at(-1)).toEqual({ from: 'PENDING', to: 'CANCELLED', reason: 'Changed my mind', version: 2 });
   });
 
   it.each([undefined, null, '   '])('should cancel without a reason when given %j', async (reason) => {
     const order = await newOrder();
-    const { cancelOrder } = await ok(orders.url, CANCEL, { id: order.id, reason });
+    const { cancelOrder } = await ok(orders.admin, CANCEL, { id: order.id, reason });
     expect(cancelOrder.statusHistory.at(-1)).toMatchObject({ to: 'CANCELLED', reason: null });
   });
 
   it('should reject a reason over 500 characters with BAD_USER_INPUT, changing nothing', async () => {
     const order = await newOrder();
     const before = await rowCounts();
-    const response = await graphql(orders.url, CANCEL, { id: order.id, reason: 'x'.repeat(501) });
+    const response = await graphql(orders.admin, CANCEL, { id: order.id, reason: 'x'.repeat(501) });
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors?.[0]?.extensions?.field).toBe('reason');
     expect(await rowCounts()).toEqual(before);
-    await ok(orders.url, CANCEL, { id: order.id, reason: 'x'.repeat(500) });
+    await ok(orders.admin, CANCEL, { id: order.id, reason: 'x'.repeat(500) });
   });
 
   it('should answer NOT_FOUND for an unknown order and BAD_USER_INPUT for a malformed id', async () => {
-    expect(errorCodes(await graphql(orders.url, CANCEL, { id: UNKNOWN_ID }))).toEqual(['NOT_FOUND']);
-    const malformed = await graphql(orders.url, CANCEL, { id: 'nope' });
+    expect(errorCodes(await graphql(orders.admin, CANCEL, { id: UNKNOWN_ID }))).toEqual(['NOT_FOUND']);
+    const malformed = await graphql(orders.admin, CANCEL, { id: 'nope' });
     expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
     expect(malformed.errors?.[0]?.extensions?.field).toBe('id');
   });
@@ -499,8 +501,8 @@ describe('queries', () => {
   }
 
   it('should answer NOT_FOUND for an unknown order and BAD_USER_INPUT for a malformed id', async () => {
-    expect(errorCodes(await graphql(orders.url, ORDER, { id: UNKNOWN_ID }))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await graphql(orders.url, ORDER, { id: "1' OR '1'='1" }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(orders.admin, ORDER, { id: UNKNOWN_ID }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(orders.admin, ORDER, { id: "1' OR '1'='1" }))).toEqual(['BAD_USER_INPUT']);
   });
 
   it("should page through a user's orders newest first, without gaps or repeats", async () => {
@@ -509,7 +511,7 @@ describe('queries', () => {
     let after: string | null = null;
     do {
       // any: a page's shape is checked by the assertions below.
-      const { orders: page }: { orders: any } = await ok(orders.url, LIST, { filter: { userId }, first: 2, after });
+      const { orders: page }: { orders: any } = await ok(orders.admin, LIST, { filter: { userId }, first: 2, after });
       expect(page.totalCount).toBe(5);
       expect(page.edges.length).toBeLessThanOrEqual(2);
       seen.push(...page.edges.map((edge: { node: { id: string } }) => edge.node.id));
@@ -520,12 +522,12 @@ describe('queries', () => {
 
   it('should filter by status and user, counting only matching orders', async () => {
     const { userId, ids } = await ordersOf(3);
-    await ok(orders.url, CANCEL, { id: ids[1] });
-    const { orders: cancelled } = await ok(orders.url, LIST, { filter: { userId, status: 'CANCELLED' } });
+    await ok(orders.admin, CANCEL, { id: ids[1] });
+    const { orders: cancelled } = await ok(orders.admin, LIST, { filter: { userId, status: 'CANCELLED' } });
     expect(cancelled.totalCount).toBe(1);
     expect(cancelled.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([ids[1]]);
 
-    const { orders: everyone } = await ok(orders.url, LIST, { filter: { status: 'PENDING' }, first: 100 });
+    const { orders: everyone } = await ok(orders.admin, LIST, { filter: { status: 'PENDING' }, first: 100 });
     expect(everyone.totalCount).toBe(await orders.db.order.count({ where: { status: 'PENDING' } }));
     expect(everyone.edges.every((edge: { node: { status: string } }) => edge.node.status === 'PENDING')).toBe(true);
   });
@@ -538,7 +540,7 @@ describe('queries', () => {
       [{ filter: { userId: 'nope' } }, 'filter.userId'],
     ];
     for (const [variables, field] of cases) {
-      const response = await graphql(orders.url, LIST, variables);
+      const response = await graphql(orders.admin, LIST, variables);
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors?.[0]?.extensions?.field).toBe(field);
     }
@@ -557,17 +559,17 @@ describe('queries', () => {
       { __typename: 'User', id: UNKNOWN_ID },
     ];
 
-    const { _entities: latest } = await ok(orders.url, USER_ORDERS, { r: representations, first: 3 });
+    const { _entities: latest } = await ok(orders.admin, USER_ORDERS, { r: representations, first: 3 });
     expect(latest[0].orders.map((order: { id: string }) => order.id)).toEqual([ids[3], ids[2], ids[1]]);
     expect(latest[1]).toEqual({ id: UNKNOWN_ID, orders: [] });
 
-    const { _entities: confirmed } = await ok(orders.url, USER_ORDERS, { r: representations, status: 'CONFIRMED' });
+    const { _entities: confirmed } = await ok(orders.admin, USER_ORDERS, { r: representations, status: 'CONFIRMED' });
     expect(confirmed[0].orders).toEqual([
       { id: ids[2], status: 'CONFIRMED' },
       { id: ids[0], status: 'CONFIRMED' },
     ]);
 
-    const tooMany = await graphql(orders.url, USER_ORDERS, { r: representations, first: 101 });
+    const tooMany = await graphql(orders.admin, USER_ORDERS, { r: representations, first: 101 });
     expect(errorCodes(tooMany)).toContain('BAD_USER_INPUT');
   });
 
@@ -576,7 +578,7 @@ describe('queries', () => {
   it('should answer orderStatusChange with the change and its order', async () => {
     const { ids } = await ordersOf(1);
     const { cancelOrder } = await ok(
-      orders.url,
+      orders.admin,
       `mutation ($id: ID!) { cancelOrder(id: $id, reason: "Duplicate") { statusHistory { id at } } }`,
       {
         id: ids[0],
@@ -584,7 +586,7 @@ describe('queries', () => {
     );
     const [placed, cancelled] = cancelOrder.statusHistory;
 
-    const { orderStatusChange } = await ok(orders.url, CHANGE, { id: cancelled.id });
+    const { orderStatusChange } = await ok(orders.admin, CHANGE, { id: cancelled.id });
     expect(orderStatusChange).toEqual({
       id: cancelled.id,
       orderId: ids[0],
@@ -595,7 +597,7 @@ describe('queries', () => {
       reason: 'Duplicate',
       version: 2,
     });
-    expect((await ok(orders.url, CHANGE, { id: placed.id })).orderStatusChange).toMatchObject({
+    expect((await ok(orders.admin, CHANGE, { id: placed.id })).orderStatusChange).toMatchObject({
       from: null,
       to: 'PENDING',
       version: 1,
@@ -603,10 +605,10 @@ describe('queries', () => {
   });
 
   it('should answer orderStatusChange with NOT_FOUND for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
-    const unknown = await graphql(orders.url, CHANGE, { id: UNKNOWN_ID });
+    const unknown = await graphql(orders.admin, CHANGE, { id: UNKNOWN_ID });
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
     expect(unknown.errors?.[0]?.extensions).toMatchObject({ type: 'OrderStatusChange', id: UNKNOWN_ID });
-    const malformed = await graphql(orders.url, CHANGE, { id: 'nope' });
+    const malformed = await graphql(orders.admin, CHANGE, { id: 'nope' });
     expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
     expect(malformed.errors?.[0]?.extensions?.field).toBe('id');
   });
@@ -615,7 +617,7 @@ describe('queries', () => {
     const { ids } = await ordersOf(1);
     const [placed] = await orders.db.orderStatusChange.findMany({ where: { orderId: ids[0] } });
     const { _entities } = await ok(
-      orders.url,
+      orders.admin,
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on OrderStatusChange { id to version order { id } } } }`,
       { r: [placed!.id, UNKNOWN_ID, 'not-a-uuid'].map((id) => ({ __typename: 'OrderStatusChange', id })) },
     );
@@ -624,7 +626,7 @@ describe('queries', () => {
 
   it('should refuse to run a subscription itself, pointing to the gateway', async () => {
     const response = await graphql(
-      orders.url,
+      orders.admin,
       `
         subscription {
           orderStatusChanged {
@@ -641,7 +643,7 @@ describe('queries', () => {
   it('should resolve order references, and unknown or malformed ones to null', async () => {
     const { ids } = await ordersOf(2);
     const { _entities } = await ok(
-      orders.url,
+      orders.admin,
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id total { amount } } } }`,
       { r: [...ids, UNKNOWN_ID, 'not-a-uuid'].map((id) => ({ __typename: 'Order', id })) },
     );
@@ -685,7 +687,7 @@ describe('batching', () => {
 
   async function statementsFor(ids: string[]): Promise<number> {
     const before = await statementCount(orders.url);
-    const { _entities } = await ok(orders.url, DEEP, { r: ids.map((id) => ({ __typename: 'Order', id })) });
+    const { _entities } = await ok(orders.admin, DEEP, { r: ids.map((id) => ({ __typename: 'Order', id })) });
     expect(_entities).toHaveLength(ids.length);
     expect(
       _entities.every(
@@ -705,5 +707,252 @@ describe('batching', () => {
     // Orders; their items and histories; each user's ranked order ids and those orders; their
     // items and histories. (The histories' `order` is already loaded.)
     expect(few).toBeLessThanOrEqual(7);
+  });
+});
+
+describe('authorization', () => {
+  // Two customers with an order each: every rule is asked of the owner and of the other one.
+  let alice: Identity;
+  let bob: Identity;
+  let aliceOrder: { id: string; statusHistory: { id: string }[] };
+  let bobOrder: { id: string; statusHistory: { id: string }[] };
+
+  const PLACE_OWN = `mutation ($items: [OrderItemInput!]!) { placeOrder(items: $items) { id user { id } statusHistory { id } } }`;
+  const LIST = `query ($filter: OrderFilter) { orders(filter: $filter, first: 100) { totalCount edges { node { id } } } }`;
+  const CHANGE = `query ($id: ID!) { orderStatusChange(id: $id) { id order { id } } }`;
+  const ENTITIES = `query ($r: [_Any!]!) {
+    _entities(representations: $r) {
+      ... on Order { id }
+      ... on OrderStatusChange { id }
+      ... on User { id orders { id } }
+    }
+  }`;
+
+  async function items(): Promise<Items> {
+    return [{ productId: await createProduct(), quantity: 1 }];
+  }
+
+  async function placeAs(identity: Identity) {
+    return (await ok(orders.as(identity), PLACE_OWN, { items: await items() })).placeOrder;
+  }
+
+  /** The errors `target` gets for the same request about an id nobody has, with `id` in its place. */
+  async function errorsForUnknown(target: Endpoint, query: string, id: string) {
+    const response = await graphql(target, query, { id: UNKNOWN_ID });
+    return JSON.parse(JSON.stringify(response.errors).replaceAll(UNKNOWN_ID, id));
+  }
+
+  // any: the shape of a page is what the assertions check.
+  const listed = (data: Record<string, any>): string[] => data.orders.edges.map(({ node }: { node: { id: string } }) => node.id);
+
+  beforeAll(async () => {
+    [alice, bob] = [customer(await createUser()), customer(await createUser())];
+    [aliceOrder, bobOrder] = [await placeAs(alice), await placeAs(bob)];
+  });
+
+  describe('placeOrder', () => {
+    it("should place a customer's order for themself when no userId is given, or their own is", async () => {
+      const { placeOrder: own } = await ok(orders.as(alice), PLACE_OWN, { items: await items() });
+      expect(own.user).toEqual({ id: alice.userId });
+      const named = await placeOrder(alice.userId, await items(), orders.as(alice));
+      expect(named.data?.placeOrder.user).toEqual({ id: alice.userId });
+    });
+
+    it('should refuse a customer placing an order for another user with FORBIDDEN, writing nothing', async () => {
+      const productItems = await items();
+      const response = await expectNothingWritten(() => placeOrder(bob.userId, productItems, orders.as(alice)));
+      expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+    });
+
+    it('should let an administrator place an order for any user', async () => {
+      const response = await placeOrder(bob.userId, await items(), orders.admin);
+      expect(response.data?.placeOrder.user).toEqual({ id: bob.userId });
+    });
+
+    it('should refuse an anonymous caller with UNAUTHENTICATED, writing nothing', async () => {
+      const productItems = await items();
+      const withoutUser = await expectNothingWritten(() => graphql(orders.url, PLACE_OWN, { items: productItems }));
+      expect(errorCodes(withoutUser)).toEqual(['UNAUTHENTICATED']);
+      const withUser = await expectNothingWritten(() => placeOrder(alice.userId, productItems, { url: orders.url }));
+      expect(errorCodes(withUser)).toEqual(['UNAUTHENTICATED']);
+    });
+  });
+
+  describe('order', () => {
+    it('should show a customer their own order', async () => {
+      expect((await ok(orders.as(alice), ORDER, { id: aliceOrder.id })).order).toMatchObject({ id: aliceOrder.id });
+    });
+
+    it("should answer another customer's order with NOT_FOUND, the very error of an unknown id", async () => {
+      const response = await graphql(orders.as(alice), ORDER, { id: bobOrder.id });
+      expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+      expect(response.errors).toEqual(await errorsForUnknown(orders.as(alice), ORDER, bobOrder.id));
+      expect(response.data?.order).toBeNull();
+    });
+
+    it('should show an administrator any order', async () => {
+      expect((await ok(orders.admin, ORDER, { id: bobOrder.id })).order).toMatchObject({ id: bobOrder.id });
+    });
+
+    it('should refuse an anonymous caller with UNAUTHENTICATED', async () => {
+      expect(errorCodes(await graphql(orders.url, ORDER, { id: aliceOrder.id }))).toEqual(['UNAUTHENTICATED']);
+    });
+  });
+
+  describe('orders', () => {
+    it("should list a customer's own orders only, and count only those", async () => {
+      const own = await orders.db.order.count({ where: { userId: alice.userId } });
+      for (const filter of [null, { userId: alice.userId }]) {
+        const response = await ok(orders.as(alice), LIST, { filter });
+        expect(response.orders.totalCount).toBe(own);
+        expect(listed(response)).toHaveLength(own);
+        expect(listed(response)).toContain(aliceOrder.id);
+        expect(listed(response)).not.toContain(bobOrder.id);
+      }
+    });
+
+    it("should refuse a customer asking for another user's orders with FORBIDDEN", async () => {
+      const response = await graphql(orders.as(alice), LIST, { filter: { userId: bob.userId } });
+      expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+      expect(response.data).toBeNull();
+    });
+
+    it("should list every order for an administrator, or one user's when filtered", async () => {
+      const everyone = await ok(orders.admin, LIST, { filter: null });
+      expect(everyone.orders.totalCount).toBe(await orders.db.order.count());
+      const bobs = await ok(orders.admin, LIST, { filter: { userId: bob.userId } });
+      expect(bobs.orders.totalCount).toBe(await orders.db.order.count({ where: { userId: bob.userId } }));
+      expect(listed(bobs)).toContain(bobOrder.id);
+      expect(listed(bobs)).not.toContain(aliceOrder.id);
+    });
+
+    it('should refuse an anonymous caller with UNAUTHENTICATED', async () => {
+      expect(errorCodes(await graphql(orders.url, LIST, {}))).toEqual(['UNAUTHENTICATED']);
+    });
+  });
+
+  describe('orderStatusChange', () => {
+    it("should show a customer their own order's change, and an administrator anyone's", async () => {
+      const [aliceChange] = aliceOrder.statusHistory;
+      const [bobChange] = bobOrder.statusHistory;
+      expect((await ok(orders.as(alice), CHANGE, { id: aliceChange!.id })).orderStatusChange).toEqual({
+        id: aliceChange!.id,
+        order: { id: aliceOrder.id },
+      });
+      expect((await ok(orders.admin, CHANGE, { id: bobChange!.id })).orderStatusChange.id).toBe(bobChange!.id);
+    });
+
+    it("should answer another customer's change with NOT_FOUND, the very error of an unknown id", async () => {
+      const [bobChange] = bobOrder.statusHistory;
+      const response = await graphql(orders.as(alice), CHANGE, { id: bobChange!.id });
+      expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+      expect(response.errors).toEqual(await errorsForUnknown(orders.as(alice), CHANGE, bobChange!.id));
+    });
+
+    it('should refuse an anonymous caller with UNAUTHENTICATED', async () => {
+      const [aliceChange] = aliceOrder.statusHistory;
+      expect(errorCodes(await graphql(orders.url, CHANGE, { id: aliceChange!.id }))).toEqual(['UNAUTHENTICATED']);
+    });
+  });
+
+  describe('cancelOrder', () => {
+    it('should let a customer cancel their own order', async () => {
+      const order = await placeAs(alice);
+      expect((await ok(orders.as(alice), CANCEL, { id: order.id })).cancelOrder.status).toBe('CANCELLED');
+    });
+
+    it("should answer another customer's cancellation with NOT_FOUND, as for an unknown id, changing nothing", async () => {
+      const order = await placeAs(bob);
+      const before = await rowCounts();
+      const response = await graphql(orders.as(alice), CANCEL, { id: order.id });
+      expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+      expect(response.errors).toEqual(await errorsForUnknown(orders.as(alice), CANCEL, order.id));
+      expect(await rowCounts()).toEqual(before);
+      expect((await orders.db.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe('PENDING');
+    });
+
+    it("should let an administrator cancel anyone's order", async () => {
+      const order = await placeAs(bob);
+      expect((await ok(orders.admin, CANCEL, { id: order.id })).cancelOrder.status).toBe('CANCELLED');
+    });
+
+    it('should refuse an anonymous caller with UNAUTHENTICATED, changing nothing', async () => {
+      const order = await placeAs(alice);
+      expect(errorCodes(await graphql(orders.url, CANCEL, { id: order.id }))).toEqual(['UNAUTHENTICATED']);
+      expect((await orders.db.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe('PENDING');
+    });
+  });
+
+  describe('updateOrderStatus', () => {
+    it('should refuse a customer with FORBIDDEN, even for their own order, changing nothing', async () => {
+      const order = await placeAs(alice);
+      await forceStatus(order.id, 'PAID');
+      const before = await rowCounts();
+      const response = await graphql(orders.as(alice), UPDATE_STATUS, { id: order.id, status: 'SHIPPED' });
+      expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+      expect(await rowCounts()).toEqual(before);
+      expect((await orders.db.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe('PAID');
+    });
+
+    it('should let an administrator move the same order on', async () => {
+      const order = await placeAs(alice);
+      await forceStatus(order.id, 'PAID');
+      expect((await setStatus(order.id, 'SHIPPED')).status).toBe('SHIPPED');
+    });
+
+    it('should refuse an anonymous caller with UNAUTHENTICATED', async () => {
+      const response = await graphql(orders.url, UPDATE_STATUS, { id: aliceOrder.id, status: 'SHIPPED' });
+      expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+    });
+  });
+
+  describe('entity references', () => {
+    const representations = () => [
+      { __typename: 'Order', id: aliceOrder.id },
+      { __typename: 'Order', id: bobOrder.id },
+      { __typename: 'OrderStatusChange', id: aliceOrder.statusHistory[0]!.id },
+      { __typename: 'OrderStatusChange', id: bobOrder.statusHistory[0]!.id },
+      { __typename: 'User', id: alice.userId },
+      { __typename: 'User', id: bob.userId },
+    ];
+    const ordersOfUser = async (userId: string) =>
+      (await orders.db.order.findMany({ where: { userId }, orderBy: { id: 'desc' }, take: 20 })).map(({ id }) => ({ id }));
+
+    it("should resolve a customer's own orders, changes and order list, and another's to null and an empty list", async () => {
+      const { _entities } = await ok(orders.as(alice), ENTITIES, { r: representations() });
+      expect(_entities).toEqual([
+        { id: aliceOrder.id },
+        null,
+        { id: aliceOrder.statusHistory[0]!.id },
+        null,
+        { id: alice.userId, orders: await ordersOfUser(alice.userId) },
+        { id: bob.userId, orders: [] },
+      ]);
+    });
+
+    it('should resolve every reference for an administrator', async () => {
+      const { _entities } = await ok(orders.admin, ENTITIES, { r: representations() });
+      expect(_entities).toEqual([
+        { id: aliceOrder.id },
+        { id: bobOrder.id },
+        { id: aliceOrder.statusHistory[0]!.id },
+        { id: bobOrder.statusHistory[0]!.id },
+        { id: alice.userId, orders: await ordersOfUser(alice.userId) },
+        { id: bob.userId, orders: await ordersOfUser(bob.userId) },
+      ]);
+    });
+
+    it('should resolve nothing private for an anonymous caller', async () => {
+      const { _entities } = await ok(orders.url, ENTITIES, { r: representations() });
+      expect(_entities).toEqual([null, null, null, null, { id: alice.userId, orders: [] }, { id: bob.userId, orders: [] }]);
+    });
+
+    it('should still load the references of many customers in one batch', async () => {
+      const before = await statementCount(orders.url);
+      await ok(orders.as(alice), `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id } } }`, {
+        r: [aliceOrder.id, bobOrder.id].map((id) => ({ __typename: 'Order', id })),
+      });
+      expect((await statementCount(orders.url)) - before).toBe(1);
+    });
   });
 });

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
+import { IDENTITY_HEADER } from '../../shared/auth/internal-token';
 import type { EventEnvelope, EventPayloads, EventType } from '../../shared/events/contracts';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { errorCodes, graphql, ok } from '../support/graphql';
+import { errorCodes, graphql, ok, type Endpoint } from '../support/graphql';
 import { startOrderSubgraphs, withoutWorkers, type OrderSubgraphs, type TestOrder } from '../support/orders';
 import { connectTestRedis, publishEnvelope, waitForEntries } from '../support/streams';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
@@ -62,7 +63,11 @@ async function startHoldingProxy(target: string): Promise<HoldingProxy> {
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const answer = await fetch(target, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        // The caller's identity goes on, as through any network hop between two services.
+        headers: {
+          'content-type': 'application/json',
+          ...(typeof request.headers[IDENTITY_HEADER] === 'string' && { [IDENTITY_HEADER]: request.headers[IDENTITY_HEADER] }),
+        },
         body: Buffer.concat(chunks),
       });
       const body = Buffer.from(await answer.arrayBuffer());
@@ -105,12 +110,15 @@ let orders: OrderSubgraphs;
 let subgraph: TestSubgraph<Db>;
 let processor: HoldableProcessor;
 let redis: Redis;
+/** The payment subgraph as the customer who placed the orders: they pay for them. */
+let buyer: Endpoint;
 
 beforeAll(async () => {
   databases = await createTestDatabases();
   orders = await startOrderSubgraphs(databases);
   processor = new HoldableProcessor();
   subgraph = await startTestSubgraph(createPaymentSubgraph({ processor }), databases.payment, { ORDER_SUBGRAPH_URL: orders.url });
+  buyer = subgraph.as(orders.buyer);
   redis = connectTestRedis('payment-lifecycle');
 });
 
@@ -171,11 +179,11 @@ function buildPayArgs(order: TestOrder, overrides: Partial<PayArgs> = {}): PayAr
 }
 
 function pay(args: PayArgs) {
-  return graphql(subgraph.url, PAY, { ...args });
+  return graphql(buyer, PAY, { ...args });
 }
 
 async function payOk(args: PayArgs) {
-  return (await ok(subgraph.url, PAY, { ...args })).payForOrder;
+  return (await ok(buyer, PAY, { ...args })).payForOrder;
 }
 
 /** The events written for an order's payments, oldest first. */
@@ -188,7 +196,7 @@ const outboxEvents = (orderId: string) => outboxEventsAbout(subgraph.db, orderId
  */
 async function orderEventsHandled(): Promise<void> {
   const sentinel = await orders.confirmed();
-  const { createPayment } = await ok(subgraph.url, CREATE, { orderId: sentinel.id });
+  const { createPayment } = await ok(buyer, CREATE, { orderId: sentinel.id });
   await orders.cancel(sentinel.id);
   await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
 }
@@ -295,7 +303,7 @@ describe('payForOrder', () => {
     try {
       const order = await stalled.place();
       const args = buildPayArgs(order);
-      const response = await graphql(asking.url, PAY, { ...args });
+      const response = await graphql(asking.as(orders.buyer), PAY, { ...args });
       expect(errorCodes(response)).toEqual(['CONFLICT']);
       expect(response.errors?.[0]?.extensions?.orderStatus).toBe('PENDING');
       expect(response.errors?.[0]?.message).toMatch(/retry shortly/);
@@ -309,7 +317,7 @@ describe('payForOrder', () => {
 
   it('should refuse with CONFLICT an order that already has an active payment', async () => {
     const order = await orders.confirmed();
-    const { createPayment } = await ok(subgraph.url, CREATE, { orderId: order.id });
+    const { createPayment } = await ok(buyer, CREATE, { orderId: order.id });
     const response = await pay(buildPayArgs(order));
     expect(errorCodes(response)).toEqual(['CONFLICT']);
     expect(response.errors?.[0]?.extensions).toMatchObject({ paymentId: createPayment.id, paymentStatus: 'PENDING' });
@@ -358,7 +366,7 @@ describe('updatePaymentStatus of processor payments', () => {
   it('should refund a captured payment through the processor and publish PaymentRefunded', async () => {
     const order = await orders.confirmed();
     const payment = await payOk(buildPayArgs(order));
-    const { updatePaymentStatus } = await ok(subgraph.url, UPDATE_STATUS, { id: payment.id, status: 'REFUNDED' });
+    const { updatePaymentStatus } = await ok(subgraph.admin, UPDATE_STATUS, { id: payment.id, status: 'REFUNDED' });
     expect(updatePaymentStatus.status).toBe('REFUNDED');
     const { processorReference } = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
     expect(processor.refundCount(processorReference ?? '')).toBe(1);
@@ -370,7 +378,7 @@ describe('updatePaymentStatus of processor payments', () => {
     processor.failNext(1);
     expect(errorCodes(await pay(args))).toEqual(['SERVICE_UNAVAILABLE']);
     const pending = await subgraph.db.payment.findUniqueOrThrow({ where: { idempotencyKey: args.key } });
-    const response = await graphql(subgraph.url, UPDATE_STATUS, { id: pending.id, status: 'CAPTURED' });
+    const response = await graphql(subgraph.admin, UPDATE_STATUS, { id: pending.id, status: 'CAPTURED' });
     expect(errorCodes(response)).toEqual(['CONFLICT']);
     expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: pending.id } })).status).toBe('PENDING');
   });
@@ -396,7 +404,7 @@ describe('cancelled orders', () => {
 
   it('should fail a payment still waiting for a bank transfer with reason "order cancelled"', async () => {
     const order = await orders.confirmed();
-    const { createPayment } = await ok(subgraph.url, CREATE, { orderId: order.id });
+    const { createPayment } = await ok(buyer, CREATE, { orderId: order.id });
     await orders.cancel(order.id);
     const failed = await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
     expect(failed.payload.reason).toBe('order cancelled');
@@ -414,8 +422,8 @@ describe('cancelled orders', () => {
     try {
       const answers = proxy.holdAnswers(2);
       const args = buildPayArgs(order);
-      const paying = graphql(late.url, PAY, { ...args });
-      const creating = graphql(late.url, CREATE, { orderId: order.id });
+      const paying = graphql(late.as(orders.buyer), PAY, { ...args });
+      const creating = graphql(late.as(orders.buyer), CREATE, { orderId: order.id });
       await answers.held;
       await orders.cancel(order.id);
       await orderEventsHandled();

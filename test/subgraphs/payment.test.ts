@@ -4,7 +4,7 @@
 import net, { type AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { errorCodes, graphql, ok } from '../support/graphql';
+import { errorCodes, graphql, ok, type Endpoint } from '../support/graphql';
 import { statementCount } from '../support/metrics';
 import { startOrderSubgraphs, withoutWorkers, type OrderSubgraphs, type TestOrder } from '../support/orders';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
@@ -17,11 +17,14 @@ import { outboxEventsAbout } from '../support/outbox';
 let databases: TestDatabases;
 let orders: OrderSubgraphs;
 let subgraph: TestSubgraph<Db>;
+/** The payment subgraph as the customer who placed the orders: they pay for them. */
+let buyer: Endpoint;
 
 beforeAll(async () => {
   databases = await createTestDatabases();
   orders = await startOrderSubgraphs(databases);
   subgraph = await startTestSubgraph(paymentSubgraph, databases.payment, { ORDER_SUBGRAPH_URL: orders.url });
+  buyer = subgraph.as(orders.buyer);
 });
 
 afterAll(async () => {
@@ -81,11 +84,11 @@ async function orderIn(status: ReachableStatus): Promise<TestOrder> {
   const order = await orders.confirmed();
   if (status === 'CANCELLED') await orders.cancel(order.id);
   if (status === 'PAYMENT_FAILED') {
-    await ok(subgraph.url, PAY_FOR_ORDER, { orderId: order.id, key: `key_${randomUUID()}`, token: 'tok_decline' });
+    await ok(buyer, PAY_FOR_ORDER, { orderId: order.id, key: `key_${randomUUID()}`, token: 'tok_decline' });
     await orders.reached(order.id, 'PAYMENT_FAILED');
   }
   if (status === 'PAID' || status === 'SHIPPED' || status === 'DELIVERED') {
-    await ok(subgraph.url, PAY_FOR_ORDER, { orderId: order.id, key: `key_${randomUUID()}`, token: 'tok_visa' });
+    await ok(buyer, PAY_FOR_ORDER, { orderId: order.id, key: `key_${randomUUID()}`, token: 'tok_visa' });
     await orders.reached(order.id, 'PAID');
   }
   if (status === 'SHIPPED' || status === 'DELIVERED') await orders.moveTo(order.id, 'SHIPPED');
@@ -94,12 +97,12 @@ async function orderIn(status: ReachableStatus): Promise<TestOrder> {
 }
 
 function createPayment(orderId: string, method = 'CARD') {
-  return graphql(subgraph.url, CREATE, { orderId, method });
+  return graphql(buyer, CREATE, { orderId, method });
 }
 
 async function payOrder(order?: TestOrder): Promise<{ id: string; status: string }> {
   const { id: orderId } = order ?? (await orders.confirmed());
-  return (await ok(subgraph.url, CREATE, { orderId, method: 'CARD' })).createPayment;
+  return (await ok(buyer, CREATE, { orderId, method: 'CARD' })).createPayment;
 }
 
 function paymentCount(orderId: string): Promise<number> {
@@ -107,7 +110,7 @@ function paymentCount(orderId: string): Promise<number> {
 }
 
 async function moveTo(id: string, status: PaymentStatus) {
-  return (await ok(subgraph.url, UPDATE_STATUS, { id, status })).updatePaymentStatus;
+  return (await ok(subgraph.admin, UPDATE_STATUS, { id, status })).updatePaymentStatus;
 }
 
 /** The events written for an order's payments, oldest first. */
@@ -151,13 +154,14 @@ describe('payment subgraph', () => {
         order: { id: order.id },
       });
       const stored = await subgraph.db.payment.findUniqueOrThrow({ where: { id: response.data?.createPayment.id } });
-      expect(stored).toMatchObject({ orderId: order.id, amount: 12_345, currency: 'USD' });
+      // Owned by the order's buyer, as the order subgraph reports them.
+      expect(stored).toMatchObject({ orderId: order.id, userId: orders.buyer.userId, amount: 12_345, currency: 'USD' });
     });
 
     it('should not let a client choose the amount', async () => {
       const order = await orders.confirmed();
       const response = await graphql(
-        subgraph.url,
+        buyer,
         `
           mutation ($orderId: ID!) {
             createPayment(orderId: $orderId, method: CARD, amount: 1) {
@@ -192,7 +196,7 @@ describe('payment subgraph', () => {
       });
       try {
         const order = await stalled.place();
-        const response = await graphql(asking.url, CREATE, { orderId: order.id, method: 'CARD' });
+        const response = await graphql(asking.as(orders.buyer), CREATE, { orderId: order.id, method: 'CARD' });
         expect(errorCodes(response)).toEqual(['CONFLICT']);
         expect(response.errors?.[0]?.extensions?.orderStatus).toBe('PENDING');
         expect(response.errors?.[0]?.message).toMatch(/still being reserved, retry shortly/);
@@ -253,7 +257,7 @@ describe('payment subgraph', () => {
       try {
         const order = await orders.confirmed();
         const before = await statementCount(isolated.url);
-        const response = await graphql(isolated.url, CREATE, { orderId: order.id, method: 'CARD' });
+        const response = await graphql(isolated.as(orders.buyer), CREATE, { orderId: order.id, method: 'CARD' });
         expect(errorCodes(response)).toEqual(['SERVICE_UNAVAILABLE']);
         expect(response.errors?.[0]?.extensions?.service).toBe('order');
         expect(await statementCount(isolated.url)).toBe(before);
@@ -300,13 +304,9 @@ describe('payment subgraph', () => {
         { type: 'PaymentCaptured', payload: { paymentId: captured.id, ...money } },
         { type: 'PaymentRefunded', payload: { paymentId: captured.id, ...money } },
       ]);
-      const { payment } = await ok(
-        subgraph.url,
-        `query ($id: ID!) { payment(id: $id) { status failureReason idempotencyKey } }`,
-        {
-          id: failed.id,
-        },
-      );
+      const { payment } = await ok(buyer, `query ($id: ID!) { payment(id: $id) { status failureReason idempotencyKey } }`, {
+        id: failed.id,
+      });
       expect(payment).toEqual({ status: 'FAILED', failureReason: 'marked failed by an administrator', idempotencyKey: null });
     });
 
@@ -320,7 +320,7 @@ describe('payment subgraph', () => {
       const payment = await payOrder();
       if (from !== 'PENDING') await moveTo(payment.id, from);
       const before = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
-      const response = await graphql(subgraph.url, UPDATE_STATUS, { id: payment.id, status: to });
+      const response = await graphql(subgraph.admin, UPDATE_STATUS, { id: payment.id, status: to });
       expect(errorCodes(response)).toEqual(['CONFLICT']);
       expect(response.errors?.[0]?.extensions).toMatchObject({ from, to });
       expect(await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } })).toEqual(before);
@@ -330,7 +330,7 @@ describe('payment subgraph', () => {
     it('should let only one of two concurrent transitions from the same status win', async () => {
       const payment = await payOrder();
       const responses = await Promise.all(
-        (['CAPTURED', 'FAILED'] as const).map((status) => graphql(subgraph.url, UPDATE_STATUS, { id: payment.id, status })),
+        (['CAPTURED', 'FAILED'] as const).map((status) => graphql(subgraph.admin, UPDATE_STATUS, { id: payment.id, status })),
       );
       const winners = responses.filter((response) => !response.errors);
       expect(winners).toHaveLength(1);
@@ -343,9 +343,9 @@ describe('payment subgraph', () => {
     });
 
     it('should answer NOT_FOUND for an unknown payment and BAD_USER_INPUT for a malformed id', async () => {
-      const unknown = await graphql(subgraph.url, UPDATE_STATUS, { id: UNKNOWN_ID, status: 'CAPTURED' });
+      const unknown = await graphql(subgraph.admin, UPDATE_STATUS, { id: UNKNOWN_ID, status: 'CAPTURED' });
       expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-      const malformed = await graphql(subgraph.url, UPDATE_STATUS, { id: 'payment-1', status: 'CAPTURED' });
+      const malformed = await graphql(subgraph.admin, UPDATE_STATUS, { id: 'payment-1', status: 'CAPTURED' });
       expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
     });
   });
@@ -392,15 +392,15 @@ describe('payment subgraph', () => {
     it('should return a payment by id, NOT_FOUND for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
       const order = await orders.confirmed({ price: { amount: 700, currency: 'GBP' } });
       const created = await payOrder(order);
-      const { payment } = await ok(subgraph.url, PAYMENT, { id: created.id });
+      const { payment } = await ok(buyer, PAYMENT, { id: created.id });
       expect(payment).toEqual({
         id: created.id,
         status: 'PENDING',
         amount: { amount: 700, currency: 'GBP' },
         order: { id: order.id },
       });
-      expect(errorCodes(await graphql(subgraph.url, PAYMENT, { id: UNKNOWN_ID }))).toEqual(['NOT_FOUND']);
-      expect(errorCodes(await graphql(subgraph.url, PAYMENT, { id: "1' OR '1'='1" }))).toEqual(['BAD_USER_INPUT']);
+      expect(errorCodes(await graphql(buyer, PAYMENT, { id: UNKNOWN_ID }))).toEqual(['NOT_FOUND']);
+      expect(errorCodes(await graphql(buyer, PAYMENT, { id: "1' OR '1'='1" }))).toEqual(['BAD_USER_INPUT']);
     });
 
     it('should resolve Order.payment to the latest payment and Order.payments newest first', async () => {
@@ -409,7 +409,7 @@ describe('payment subgraph', () => {
       await moveTo(first.id, 'FAILED');
       const second = await payOrder(order);
       const unpaid = await orders.confirmed();
-      const { _entities } = await ok(subgraph.url, ORDERS, { r: representations('Order', [order.id, unpaid.id]) });
+      const { _entities } = await ok(buyer, ORDERS, { r: representations('Order', [order.id, unpaid.id]) });
       expect(_entities).toEqual([
         { id: order.id, payment: { id: second.id, status: 'PENDING' }, payments: [{ id: second.id }, { id: first.id }] },
         { id: unpaid.id, payment: null, payments: [] },
@@ -418,7 +418,7 @@ describe('payment subgraph', () => {
 
     it('should resolve Payment references, and unknown or malformed ones to null', async () => {
       const payment = await payOrder();
-      const { _entities } = await ok(subgraph.url, PAYMENTS, {
+      const { _entities } = await ok(buyer, PAYMENTS, {
         r: representations('Payment', [payment.id, UNKNOWN_ID, 'not-a-uuid']),
       });
       expect(_entities).toEqual([expect.objectContaining({ id: payment.id, status: 'PENDING' }), null, null]);
@@ -448,7 +448,8 @@ describe('payment subgraph', () => {
 
       async function statementsFor(query: string, r: unknown[]): Promise<number> {
         const before = await statementCount(subgraph.url);
-        const { _entities } = await ok(subgraph.url, query, { r });
+        // As an administrator: these payments were written without an owner.
+        const { _entities } = await ok(subgraph.admin, query, { r });
         expect(_entities).toHaveLength(r.length);
         expect(_entities.every((entity: unknown) => entity !== null)).toBe(true);
         return (await statementCount(subgraph.url)) - before;
@@ -463,6 +464,202 @@ describe('payment subgraph', () => {
       const manyPayments = await statementsFor(PAYMENTS, representations('Payment', paymentIds));
       expect(fewPayments).toBe(2);
       expect(manyPayments).toBe(fewPayments);
+    });
+  });
+
+  describe('authorization', () => {
+    // The buyer owns every order of this file; the stranger is another customer, with an account.
+    let stranger: Endpoint;
+    const PAYMENT = `query ($id: ID!) { payment(id: $id) { id status } }`;
+    const PAY = /* GraphQL */ `
+      mutation ($orderId: ID!, $key: String!) {
+        payForOrder(orderId: $orderId, method: CARD, idempotencyKey: $key, paymentToken: "tok_visa") {
+          id
+          status
+        }
+      }
+    `;
+    const ENTITIES = /* GraphQL */ `
+      query ($r: [_Any!]!) {
+        _entities(representations: $r) {
+          ... on Payment {
+            id
+          }
+          ... on Order {
+            id
+            payment {
+              id
+            }
+            payments {
+              id
+            }
+          }
+        }
+      }
+    `;
+
+    beforeAll(async () => {
+      stranger = subgraph.as(await orders.createCustomer());
+    });
+
+    /** The errors `target` gets for the same request about an id nobody has, with `id` in its place. */
+    async function errorsForUnknown(target: Endpoint, query: string, variables: Record<string, unknown>, id: string) {
+      const unknown = randomUUID();
+      const response = await graphql(target, query, JSON.parse(JSON.stringify(variables).replaceAll(id, unknown)));
+      return JSON.parse(JSON.stringify(response.errors).replaceAll(unknown, id));
+    }
+
+    describe('payment', () => {
+      it('should show a payment to its owner and to administrators', async () => {
+        const { id, status } = await payOrder();
+        expect((await ok(buyer, PAYMENT, { id })).payment).toEqual({ id, status });
+        expect((await ok(subgraph.admin, PAYMENT, { id })).payment).toEqual({ id, status });
+      });
+
+      it("should answer another customer's payment with NOT_FOUND, the very error of an unknown id", async () => {
+        const payment = await payOrder();
+        const response = await graphql(stranger, PAYMENT, { id: payment.id });
+        expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+        expect(response.errors).toEqual(await errorsForUnknown(stranger, PAYMENT, { id: payment.id }, payment.id));
+      });
+
+      it('should refuse an anonymous caller with UNAUTHENTICATED', async () => {
+        const payment = await payOrder();
+        expect(errorCodes(await graphql(subgraph.url, PAYMENT, { id: payment.id }))).toEqual(['UNAUTHENTICATED']);
+      });
+
+      it('should show a payment recorded without an owner to administrators only', async () => {
+        const order = await orders.confirmed();
+        const legacy = await subgraph.db.payment.create({
+          data: { orderId: order.id, amount: 1000, currency: 'EUR', method: 'BANK_TRANSFER' },
+        });
+        expect(errorCodes(await graphql(buyer, PAYMENT, { id: legacy.id }))).toEqual(['NOT_FOUND']);
+        expect((await ok(subgraph.admin, PAYMENT, { id: legacy.id })).payment.id).toBe(legacy.id);
+      });
+    });
+
+    describe('createPayment', () => {
+      it("should answer a customer paying another's order with NOT_FOUND, as for an unknown order, writing nothing", async () => {
+        const order = await orders.confirmed();
+        const variables = { orderId: order.id, method: 'CARD' };
+        const response = await graphql(stranger, CREATE, variables);
+        expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+        expect(response.errors).toEqual(await errorsForUnknown(stranger, CREATE, variables, order.id));
+        expect(await paymentCount(order.id)).toBe(0);
+      });
+
+      it('should refuse an anonymous caller with UNAUTHENTICATED, writing nothing', async () => {
+        const order = await orders.confirmed();
+        expect(errorCodes(await graphql(subgraph.url, CREATE, { orderId: order.id, method: 'CARD' }))).toEqual([
+          'UNAUTHENTICATED',
+        ]);
+        expect(await paymentCount(order.id)).toBe(0);
+      });
+
+      it("should let an administrator open a payment for anyone's order, owned by the order's buyer", async () => {
+        const order = await orders.confirmed();
+        const { createPayment } = await ok(subgraph.admin, CREATE, { orderId: order.id, method: 'BANK_TRANSFER' });
+        const stored = await subgraph.db.payment.findUniqueOrThrow({ where: { id: createPayment.id } });
+        expect(stored.userId).toBe(orders.buyer.userId);
+      });
+    });
+
+    describe('payForOrder', () => {
+      it("should answer a customer paying another's order with NOT_FOUND, as for an unknown one, charging nothing", async () => {
+        const order = await orders.confirmed();
+        const variables = { orderId: order.id, key: `key_${randomUUID()}` };
+        const response = await graphql(stranger, PAY, variables);
+        expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+        expect(response.errors).toEqual(await errorsForUnknown(stranger, PAY, variables, order.id));
+        expect(await paymentCount(order.id)).toBe(0);
+      });
+
+      it("should not hand another customer's payment to someone who repeats its idempotency key", async () => {
+        const order = await orders.confirmed();
+        const variables = { orderId: order.id, key: `key_${randomUUID()}` };
+        const paid = (await ok(buyer, PAY, variables)).payForOrder;
+        const response = await graphql(stranger, PAY, variables);
+        expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+        expect(JSON.stringify(response)).not.toContain(paid.id);
+        expect((await ok(buyer, PAY, variables)).payForOrder).toEqual(paid);
+      });
+
+      it('should refuse an anonymous caller with UNAUTHENTICATED, charging nothing', async () => {
+        const order = await orders.confirmed();
+        const response = await graphql(subgraph.url, PAY, { orderId: order.id, key: `key_${randomUUID()}` });
+        expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+        expect(await paymentCount(order.id)).toBe(0);
+      });
+
+      it("should let the buyer and an administrator pay, the payment owned by the order's buyer", async () => {
+        for (const payer of [buyer, subgraph.admin]) {
+          const order = await orders.confirmed();
+          const { payForOrder } = await ok(payer, PAY, { orderId: order.id, key: `key_${randomUUID()}` });
+          expect(payForOrder.status).toBe('CAPTURED');
+          const stored = await subgraph.db.payment.findUniqueOrThrow({ where: { id: payForOrder.id } });
+          expect(stored.userId).toBe(orders.buyer.userId);
+        }
+      });
+    });
+
+    describe('updatePaymentStatus', () => {
+      it('should refuse a customer with FORBIDDEN, even for their own payment, changing nothing', async () => {
+        const payment = await payOrder();
+        const response = await graphql(buyer, UPDATE_STATUS, { id: payment.id, status: 'CAPTURED' });
+        expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+        expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe('PENDING');
+        expect(await outboxEvents((await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } })).orderId)).toEqual(
+          [],
+        );
+      });
+
+      it('should refuse an anonymous caller with UNAUTHENTICATED, changing nothing', async () => {
+        const payment = await payOrder();
+        const response = await graphql(subgraph.url, UPDATE_STATUS, { id: payment.id, status: 'CAPTURED' });
+        expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+        expect((await subgraph.db.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe('PENDING');
+      });
+
+      it('should let an administrator move the same payment', async () => {
+        const payment = await payOrder();
+        expect((await moveTo(payment.id, 'CAPTURED')).status).toBe('CAPTURED');
+      });
+    });
+
+    describe('entity references', () => {
+      it("should resolve payments and an order's payments for their owner and administrators only", async () => {
+        const order = await orders.confirmed();
+        const payment = await payOrder(order);
+        // Recorded before payments had owners: administrators see it, customers never do.
+        const legacy = await subgraph.db.payment.create({
+          data: { orderId: order.id, amount: 1, currency: 'EUR', method: 'BANK_TRANSFER', status: 'FAILED' },
+        });
+        const r = [
+          { __typename: 'Payment', id: payment.id },
+          { __typename: 'Payment', id: legacy.id },
+          { __typename: 'Order', id: order.id },
+        ];
+        const newestFirst = (
+          await subgraph.db.payment.findMany({ where: { orderId: order.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] })
+        ).map(({ id }) => id);
+        expect((await ok(subgraph.admin, ENTITIES, { r }))._entities).toEqual([
+          { id: payment.id },
+          { id: legacy.id },
+          { id: order.id, payment: { id: newestFirst[0] }, payments: newestFirst.map((id) => ({ id })) },
+        ]);
+        expect((await ok(buyer, ENTITIES, { r }))._entities).toEqual([
+          { id: payment.id },
+          null,
+          { id: order.id, payment: { id: payment.id }, payments: [{ id: payment.id }] },
+        ]);
+        for (const outsider of [stranger, { url: subgraph.url }]) {
+          expect((await ok(outsider, ENTITIES, { r }))._entities).toEqual([
+            null,
+            null,
+            { id: order.id, payment: null, payments: [] },
+          ]);
+        }
+      });
     });
   });
 });

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { customer } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok } from '../support/graphql';
 import { statementCount } from '../support/metrics';
@@ -55,7 +57,7 @@ function unique(prefix: string): string {
 }
 
 async function createCategory(name = unique('Category')): Promise<{ id: string; name: string }> {
-  return (await ok(subgraph.url, CREATE_CATEGORY, { name })).createCategory;
+  return (await ok(subgraph.admin, CREATE_CATEGORY, { name })).createCategory;
 }
 
 let defaultCategoryId: string | undefined;
@@ -72,7 +74,7 @@ async function buildProductInput(overrides: Record<string, unknown> = {}) {
 }
 
 async function createProduct(overrides: Record<string, unknown> = {}) {
-  return (await ok(subgraph.url, CREATE_PRODUCT, { input: await buildProductInput(overrides) })).createProduct;
+  return (await ok(subgraph.admin, CREATE_PRODUCT, { input: await buildProductInput(overrides) })).createProduct;
 }
 
 describe('product subgraph', () => {
@@ -81,7 +83,7 @@ describe('product subgraph', () => {
       const category = await createCategory();
       // undefined is left out of the JSON request, so the schema's defaults apply.
       const input = await buildProductInput({ sku: '  tee-blue-m ', categoryId: category.id, stock: undefined });
-      const { createProduct: product } = await ok(subgraph.url, CREATE_PRODUCT, { input });
+      const { createProduct: product } = await ok(subgraph.admin, CREATE_PRODUCT, { input });
       expect(product).toMatchObject({
         sku: 'TEE-BLUE-M',
         description: '',
@@ -104,14 +106,14 @@ describe('product subgraph', () => {
       ['stock', { stock: -1 }],
       ['stock', { stock: 1_000_001 }],
     ])('should reject a bad %s (%j) with BAD_USER_INPUT naming it', async (field, overrides) => {
-      const response = await graphql(subgraph.url, CREATE_PRODUCT, { input: await buildProductInput(overrides) });
+      const response = await graphql(subgraph.admin, CREATE_PRODUCT, { input: await buildProductInput(overrides) });
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors?.[0]?.extensions?.field).toBe(field);
     });
 
     it('should reject a duplicate SKU, whatever its case, with CONFLICT and write nothing', async () => {
       const first = await createProduct({ sku: 'TWIN-1' });
-      const response = await graphql(subgraph.url, CREATE_PRODUCT, { input: await buildProductInput({ sku: 'twin-1' }) });
+      const response = await graphql(subgraph.admin, CREATE_PRODUCT, { input: await buildProductInput({ sku: 'twin-1' }) });
       expect(errorCodes(response)).toEqual(['CONFLICT']);
       expect(response.errors?.[0]?.extensions?.field).toBe('sku');
       expect(await subgraph.db.product.findMany({ where: { sku: 'TWIN-1' }, select: { id: true } })).toEqual([{ id: first.id }]);
@@ -119,7 +121,7 @@ describe('product subgraph', () => {
 
     it('should reject an unknown category with NOT_FOUND and write nothing', async () => {
       const sku = unique('ORPHAN');
-      const response = await graphql(subgraph.url, CREATE_PRODUCT, {
+      const response = await graphql(subgraph.admin, CREATE_PRODUCT, {
         input: await buildProductInput({ sku, categoryId: UNKNOWN_ID }),
       });
       expect(errorCodes(response)).toEqual(['NOT_FOUND']);
@@ -129,7 +131,7 @@ describe('product subgraph', () => {
 
     it('should reject a duplicate category name with CONFLICT', async () => {
       const { name } = await createCategory();
-      const response = await graphql(subgraph.url, CREATE_CATEGORY, { name: ` ${name} ` });
+      const response = await graphql(subgraph.admin, CREATE_CATEGORY, { name: ` ${name} ` });
       expect(errorCodes(response)).toEqual(['CONFLICT']);
       expect(response.errors?.[0]?.extensions?.field).toBe('name');
       expect(await subgraph.db.category.count({ where: { name } })).toBe(1);
@@ -161,7 +163,7 @@ describe('product subgraph', () => {
     it('should update only the fields given', async () => {
       const product = await createProduct({ description: 'Keeps me' });
       const other = await createCategory();
-      const { updateProduct } = await ok(subgraph.url, UPDATE, {
+      const { updateProduct } = await ok(subgraph.admin, UPDATE, {
         id: product.id,
         input: { name: 'Renamed', price: { amount: 2500, currency: 'eur' }, categoryId: other.id, description: null },
       });
@@ -178,12 +180,12 @@ describe('product subgraph', () => {
     it('should reject a taken SKU with CONFLICT and an unknown category or product with NOT_FOUND', async () => {
       const taken = await createProduct();
       const product = await createProduct();
-      const takenSku = await graphql(subgraph.url, UPDATE, { id: product.id, input: { sku: taken.sku.toLowerCase() } });
+      const takenSku = await graphql(subgraph.admin, UPDATE, { id: product.id, input: { sku: taken.sku.toLowerCase() } });
       expect(errorCodes(takenSku)).toEqual(['CONFLICT']);
-      const noCategory = await graphql(subgraph.url, UPDATE, { id: product.id, input: { categoryId: UNKNOWN_ID } });
+      const noCategory = await graphql(subgraph.admin, UPDATE, { id: product.id, input: { categoryId: UNKNOWN_ID } });
       expect(errorCodes(noCategory)).toEqual(['NOT_FOUND']);
       expect(noCategory.errors?.[0]?.extensions?.type).toBe('Category');
-      const noProduct = await graphql(subgraph.url, UPDATE, { id: UNKNOWN_ID, input: { name: 'Ghost' } });
+      const noProduct = await graphql(subgraph.admin, UPDATE, { id: UNKNOWN_ID, input: { name: 'Ghost' } });
       expect(errorCodes(noProduct)).toEqual(['NOT_FOUND']);
       expect(noProduct.errors?.[0]?.extensions?.type).toBe('Product');
       const unchanged = await subgraph.db.product.findUniqueOrThrow({ where: { id: product.id } });
@@ -193,8 +195,8 @@ describe('product subgraph', () => {
     it('should delete a product, after which it is NOT_FOUND', async () => {
       const { id } = await createProduct();
       const DELETE = `mutation ($id: ID!) { deleteProduct(id: $id) { id } }`;
-      expect((await ok(subgraph.url, DELETE, { id })).deleteProduct).toEqual({ id });
-      expect(errorCodes(await graphql(subgraph.url, DELETE, { id }))).toEqual(['NOT_FOUND']);
+      expect((await ok(subgraph.admin, DELETE, { id })).deleteProduct).toEqual({ id });
+      expect(errorCodes(await graphql(subgraph.admin, DELETE, { id }))).toEqual(['NOT_FOUND']);
       expect(
         errorCodes(
           await graphql(
@@ -358,13 +360,13 @@ describe('product subgraph', () => {
   describe('adjusting stock', () => {
     it('should add and remove stock, and say when a product sells out', async () => {
       const { id } = await createProduct({ stock: 2 });
-      expect((await ok(subgraph.url, ADJUST_STOCK, { id, delta: 3 })).adjustStock).toMatchObject({ stock: 5, inStock: true });
-      expect((await ok(subgraph.url, ADJUST_STOCK, { id, delta: -5 })).adjustStock).toMatchObject({ stock: 0, inStock: false });
+      expect((await ok(subgraph.admin, ADJUST_STOCK, { id, delta: 3 })).adjustStock).toMatchObject({ stock: 5, inStock: true });
+      expect((await ok(subgraph.admin, ADJUST_STOCK, { id, delta: -5 })).adjustStock).toMatchObject({ stock: 0, inStock: false });
     });
 
     it('should refuse to go below zero with CONFLICT and the stock available', async () => {
       const { id } = await createProduct({ stock: 3 });
-      const response = await graphql(subgraph.url, ADJUST_STOCK, { id, delta: -4 });
+      const response = await graphql(subgraph.admin, ADJUST_STOCK, { id, delta: -4 });
       expect(errorCodes(response)).toEqual(['CONFLICT']);
       expect(response.errors?.[0]?.extensions?.available).toBe(3);
       expect((await subgraph.db.product.findUniqueOrThrow({ where: { id } })).stock).toBe(3);
@@ -372,22 +374,22 @@ describe('product subgraph', () => {
 
     it('should refuse to go above the maximum stock with CONFLICT', async () => {
       const { id } = await createProduct({ stock: 999_999 });
-      expect(errorCodes(await graphql(subgraph.url, ADJUST_STOCK, { id, delta: 2 }))).toEqual(['CONFLICT']);
-      expect((await ok(subgraph.url, ADJUST_STOCK, { id, delta: 1 })).adjustStock.stock).toBe(1_000_000);
+      expect(errorCodes(await graphql(subgraph.admin, ADJUST_STOCK, { id, delta: 2 }))).toEqual(['CONFLICT']);
+      expect((await ok(subgraph.admin, ADJUST_STOCK, { id, delta: 1 })).adjustStock.stock).toBe(1_000_000);
     });
 
     it('should reject a zero delta with BAD_USER_INPUT and an unknown product with NOT_FOUND', async () => {
       const { id } = await createProduct();
-      const zero = await graphql(subgraph.url, ADJUST_STOCK, { id, delta: 0 });
+      const zero = await graphql(subgraph.admin, ADJUST_STOCK, { id, delta: 0 });
       expect(errorCodes(zero)).toEqual(['BAD_USER_INPUT']);
       expect(zero.errors?.[0]?.extensions?.field).toBe('delta');
-      expect(errorCodes(await graphql(subgraph.url, ADJUST_STOCK, { id: UNKNOWN_ID, delta: -1 }))).toEqual(['NOT_FOUND']);
+      expect(errorCodes(await graphql(subgraph.admin, ADJUST_STOCK, { id: UNKNOWN_ID, delta: -1 }))).toEqual(['NOT_FOUND']);
     });
 
     it('should sell exactly the stock there is when 20 buyers race for 10 units', async () => {
       const { id } = await createProduct({ stock: 10 });
       const responses = await Promise.all(
-        Array.from({ length: 20 }, () => graphql(subgraph.url, ADJUST_STOCK, { id, delta: -1 })),
+        Array.from({ length: 20 }, () => graphql(subgraph.admin, ADJUST_STOCK, { id, delta: -1 })),
       );
       const codes = responses.map((response) => errorCodes(response)[0] ?? 'OK');
       expect(codes.filter((code) => code === 'OK')).toHaveLength(10);
@@ -480,6 +482,93 @@ describe('product subgraph', () => {
       const many = await statementsFor(40);
       expect(few).toBeGreaterThan(0);
       expect(many).toBe(few);
+    });
+  });
+
+  describe('authorization', () => {
+    const shopper = customer(randomUUID());
+
+    it('should let anonymous callers and customers browse products and categories', async () => {
+      const category = await createCategory();
+      const product = await createProduct({ categoryId: category.id });
+      const BROWSE = `query ($id: ID!, $sku: String!, $categoryId: ID!) {
+        product(id: $id) { id }
+        productBySku(sku: $sku) { id }
+        products(filter: { categoryId: $categoryId }) { totalCount edges { node { id } } }
+        category(id: $categoryId) { id productCount }
+        categories { id }
+      }`;
+      const variables = { id: product.id, sku: product.sku, categoryId: category.id };
+      for (const caller of [subgraph.url, subgraph.as(shopper)]) {
+        const data = await ok(caller, BROWSE, variables);
+        expect(data).toMatchObject({
+          product: { id: product.id },
+          productBySku: { id: product.id },
+          products: { totalCount: 1, edges: [{ node: { id: product.id } }] },
+          category: { id: category.id, productCount: 1 },
+        });
+        expect(data.categories).toContainEqual({ id: category.id });
+      }
+      const { _entities } = await ok(
+        subgraph.url,
+        `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id } ... on Category { id } } }`,
+        {
+          r: [
+            { __typename: 'Product', id: product.id },
+            { __typename: 'Category', id: category.id },
+          ],
+        },
+      );
+      expect(_entities).toEqual([{ id: product.id }, { id: category.id }]);
+    });
+
+    // Each mutation, with what it needs; every one is for administrators only.
+    const mutations: [string, () => Promise<{ query: string; variables: Record<string, unknown> }>][] = [
+      ['createCategory', async () => ({ query: CREATE_CATEGORY, variables: { name: unique('Forbidden') } })],
+      ['createProduct', async () => ({ query: CREATE_PRODUCT, variables: { input: await buildProductInput() } })],
+      [
+        'updateProduct',
+        async () => ({
+          query: `mutation ($id: ID!) { updateProduct(id: $id, input: { name: "Hijacked" }) { id } }`,
+          variables: { id: (await createProduct()).id },
+        }),
+      ],
+      [
+        'deleteProduct',
+        async () => ({
+          query: `mutation ($id: ID!) { deleteProduct(id: $id) { id } }`,
+          variables: { id: (await createProduct()).id },
+        }),
+      ],
+      ['adjustStock', async () => ({ query: ADJUST_STOCK, variables: { id: (await createProduct()).id, delta: -1 } })],
+    ];
+
+    /** Every row of the catalogue, to show that a refused mutation changed nothing. */
+    const catalogue = async () => ({
+      categories: await subgraph.db.category.findMany({ orderBy: { id: 'asc' } }),
+      products: await subgraph.db.product.findMany({ orderBy: { id: 'asc' } }),
+    });
+
+    it.each(mutations)('should refuse %s to anonymous callers with UNAUTHENTICATED, changing nothing', async (_, build) => {
+      const { query, variables } = await build();
+      const before = await catalogue();
+      const response = await graphql(subgraph.url, query, variables);
+      expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+      expect(await catalogue()).toEqual(before);
+    });
+
+    it.each(mutations)('should refuse %s to customers with FORBIDDEN, changing nothing', async (_, build) => {
+      const { query, variables } = await build();
+      const before = await catalogue();
+      const response = await graphql(subgraph.as(shopper), query, variables);
+      expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+      expect(await catalogue()).toEqual(before);
+    });
+
+    it.each(mutations)('should let administrators run %s', async (_, build) => {
+      const { query, variables } = await build();
+      const response = await graphql(subgraph.admin, query, variables);
+      expect(response.errors).toBeUndefined();
     });
   });
 });

@@ -1,17 +1,20 @@
 // Orders for the tests of the services that work on them (payment), made as a client makes them:
 // through the real user, product and order subgraphs, started here with their workers, so the
 // product subgraph reserves each order's stock and the order subgraph follows the stock and
-// payment events. A test learns where an order stands from what the order subgraph announces on
-// the "order" stream, never by sleeping.
+// payment events. An administrator sets up the catalogue and the buyer's account; the buyer, a
+// customer, places and cancels the orders. A test learns where an order stands from what the
+// order subgraph announces on the "order" stream, never by sleeping.
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { SubgraphConfig } from '../../shared/config';
 import type { EventEnvelope, OrderStatusName } from '../../shared/events/contracts';
+import type { Identity } from '../../shared/auth/identity';
 import type { Money } from '../../shared/money';
 import type { SubgraphDb, SubgraphRuntime } from '../../shared/server/run-subgraph';
 import { orderSubgraph } from '../../subgraphs/order/server';
 import { productSubgraph } from '../../subgraphs/product/server';
 import { userSubgraph } from '../../subgraphs/user/server';
+import { as, customer } from './auth';
 import { createTestDatabases, type TestDatabases } from './databases';
 import { TEST_EVENTS_PREFIX } from './events';
 import { ok } from './graphql';
@@ -38,17 +41,23 @@ export interface OrderOptions {
 export interface OrderPlacer {
   /** The order subgraph's /graphql URL: the ORDER_SUBGRAPH_URL of the services that ask it. */
   url: string;
-  /** Places an order of a new product and resolves as soon as it is placed (PENDING). */
+  /** Places an order of a new product as the buyer, and resolves as soon as it is placed (PENDING). */
   place(options?: OrderOptions): Promise<TestOrder>;
   close(): Promise<void>;
 }
 
 export interface OrderSubgraphs extends OrderPlacer {
+  /** The product subgraph's /graphql URL. */
+  productUrl: string;
+  /** The customer who places every order: an account of the user subgraph. */
+  buyer: Identity;
+  /** Signs up one more customer (another account), for tests about who may see what. */
+  createCustomer(): Promise<Identity>;
   /** Places an order and resolves once its stock is reserved and it is CONFIRMED. */
   confirmed(options?: OrderOptions): Promise<TestOrder>;
   /** The order's change to `status`, once the order subgraph has announced it. */
   reached(orderId: string, status: OrderStatusName): Promise<EventEnvelope<'OrderStatusChanged'>>;
-  /** cancelOrder: the order is CANCELLED when this resolves; its announcement follows. */
+  /** cancelOrder, by the buyer: the order is CANCELLED when this resolves; its announcement follows. */
   cancel(orderId: string, reason?: string): Promise<void>;
   /** updateOrderStatus, an administrator's move (SHIPPED, DELIVERED). */
   moveTo(orderId: string, status: 'SHIPPED' | 'DELIVERED'): Promise<void>;
@@ -62,7 +71,8 @@ export interface OrderSubgraphs extends OrderPlacer {
 
 const unique = () => randomBytes(4).toString('hex');
 
-const PLACE = `mutation ($userId: ID!, $items: [OrderItemInput!]!) { placeOrder(userId: $userId, items: $items) { id total { amount currency } } }`;
+// No userId: an order is the caller's own by default.
+const PLACE = `mutation ($items: [OrderItemInput!]!) { placeOrder(items: $items) { id total { amount currency } } }`;
 
 /** The real user, product and order subgraphs on `databases`, wired as in production. */
 export async function startOrderSubgraphs(databases: TestDatabases): Promise<OrderSubgraphs> {
@@ -85,10 +95,14 @@ export async function startOrderSubgraphs(databases: TestDatabases): Promise<Ord
     const events = connectTestRedis('orders');
     redis = events;
 
-    const { createUser } = await ok(users.url, `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
-      input: { email: `buyer-${unique()}@example.com`, name: 'Test Buyer' },
-    });
-    const { createCategory } = await ok(products.url, `mutation ($name: String!) { createCategory(name: $name) { id } }`, {
+    const createCustomer = async (): Promise<Identity> => {
+      const { createUser } = await ok(users.admin, `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
+        input: { email: `buyer-${unique()}@example.com`, name: 'Test Buyer' },
+      });
+      return customer(createUser.id);
+    };
+    const buyer = await createCustomer();
+    const { createCategory } = await ok(products.admin, `mutation ($name: String!) { createCategory(name: $name) { id } }`, {
       name: `Category ${unique()}`,
     });
 
@@ -98,7 +112,7 @@ export async function startOrderSubgraphs(databases: TestDatabases): Promise<Ord
       { price = { amount: 1000, currency: 'EUR' }, quantity = 1, stock = 100 }: OrderOptions = {},
     ) => {
       const { createProduct } = await ok(
-        products.url,
+        products.admin,
         `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
         {
           input: {
@@ -110,7 +124,7 @@ export async function startOrderSubgraphs(databases: TestDatabases): Promise<Ord
           },
         },
       );
-      const { placeOrder } = await ok(url, PLACE, { userId: createUser.id, items: [{ productId: createProduct.id, quantity }] });
+      const { placeOrder } = await ok(as(buyer, url, 'subgraph'), PLACE, { items: [{ productId: createProduct.id, quantity }] });
       return { id: placeOrder.id, productId: createProduct.id, total: placeOrder.total } satisfies TestOrder;
     };
 
@@ -127,6 +141,9 @@ export async function startOrderSubgraphs(databases: TestDatabases): Promise<Ord
 
     return {
       url: orders.url,
+      productUrl: products.url,
+      buyer,
+      createCustomer,
       place: (options) => placeOn(orders.url, options),
       async confirmed(options) {
         const order = await placeOn(orders.url, options);
@@ -135,14 +152,14 @@ export async function startOrderSubgraphs(databases: TestDatabases): Promise<Ord
       },
       reached,
       async cancel(orderId, reason) {
-        await ok(orders.url, `mutation ($id: ID!, $reason: String) { cancelOrder(id: $id, reason: $reason) { id } }`, {
+        await ok(orders.as(buyer), `mutation ($id: ID!, $reason: String) { cancelOrder(id: $id, reason: $reason) { id } }`, {
           id: orderId,
           reason,
         });
       },
       async moveTo(orderId, status) {
         await ok(
-          orders.url,
+          orders.admin,
           `mutation ($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id } }`,
           {
             id: orderId,
