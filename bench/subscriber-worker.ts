@@ -6,16 +6,23 @@ import WebSocket from 'ws';
 
 interface Input {
   gatewayUrl: string;
+  /** "Bearer <access token>", sent in connection_init. */
+  authorization: string;
   query: string;
   watched: string[];
 }
 
-const { gatewayUrl, query, watched } = workerData as Input;
+const { gatewayUrl, authorization, query, watched } = workerData as Input;
 const clients: Client[] = [];
 const latencies: number[] = [];
 
 for (const orderId of watched) {
-  const client = createClient({ url: gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+  const client = createClient({
+    url: gatewayUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization },
+    retryAttempts: 0,
+  });
   clients.push(client);
   client.subscribe(
     { query, variables: { id: orderId } },

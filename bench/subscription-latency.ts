@@ -4,11 +4,15 @@
 //
 // Latency = arrival time at the subscriber - `at` of the change (the timestamp written by the
 // transaction that committed it). Writes bench/results/subscription-latency.json.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { Worker } from 'node:worker_threads';
+import { signAccessToken } from '../shared/auth/access-token';
+import { readAccessTokenConfig } from '../shared/auth/config';
+import type { Identity } from '../shared/auth/identity';
+import { EnvReader } from '../shared/config';
 import { applyMigrations } from '../shared/db/migrations';
 import { startServiceProcess, type ServiceProcess } from '../shared/process/service-process';
 import { ROOT_DIR } from '../shared/paths';
@@ -45,7 +49,8 @@ async function main(): Promise<void> {
   const processes: ServiceProcess[] = [];
   try {
     const gateway = await startStack(databases, processes);
-    const api = (query: string, variables: Record<string, unknown> = {}) => request(gateway.url, query, variables);
+    const adminToken = bearer({ userId: randomUUID(), role: 'ADMIN' });
+    const api = (query: string, variables: Record<string, unknown> = {}) => request(gateway.url, query, variables, adminToken);
     const userId = (await api(`mutation { createUser(input: { email: "bench-${run}@example.com", name: "Bench" }) { id } }`))
       .createUser.id;
     const categoryId = (await api(`mutation { createCategory(name: "Bench ${run}") { id } }`)).createCategory.id;
@@ -120,7 +125,8 @@ async function measure(
   await waitForStatus(api, orders, 'CONFIRMED');
 
   const watched = Array.from({ length: SUBSCRIBERS }, (_, i) => pick(i, orders));
-  const subscribers = await startSubscribers(gatewayUrl, watched);
+  // Subscribers are the customer who placed the orders, as in real life.
+  const subscribers = await startSubscribers(gatewayUrl, watched, bearer({ userId, role: 'CUSTOMER' }));
   const started = Date.now();
   for (const orderId of orders) {
     await api(
@@ -149,7 +155,7 @@ async function measure(
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 
 /** Subscribers spread over worker threads; resolves once every subscription is registered. */
-async function startSubscribers(gatewayUrl: string, watched: string[]) {
+async function startSubscribers(gatewayUrl: string, watched: string[], authorization: string) {
   const shares = Array.from({ length: THREADS }, (_, t) => watched.filter((_, i) => i % THREADS === t));
   const counts = new Map<string, number>();
   const waiters: (() => void)[] = [];
@@ -158,7 +164,7 @@ async function startSubscribers(gatewayUrl: string, watched: string[]) {
       // Worker threads do not inherit tsx's loader: the worker registers it, then loads the script.
       new Worker(`require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, 'subscriber-worker.ts'))});`, {
         eval: true,
-        workerData: { gatewayUrl, query: SUBSCRIPTION, watched: share },
+        workerData: { gatewayUrl, authorization, query: SUBSCRIPTION, watched: share },
       }),
   );
   await Promise.all(
@@ -225,10 +231,19 @@ function summarize(latencies: number[]) {
   return { deliveries: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.at(-1) ?? NaN };
 }
 
-async function request(url: string, query: string, variables: Record<string, unknown>) {
+// The stack runs in production mode, which refuses the development secrets: a run makes its own.
+const SECRETS = { JWT_SECRET: randomBytes(32).toString('hex'), INTERNAL_SECRET: randomBytes(32).toString('hex') };
+
+/** An Authorization header value for `identity`, valid for the whole run. */
+function bearer(identity: Identity): string {
+  const config = readAccessTokenConfig(new EnvReader({ NODE_ENV: 'production', ...SECRETS }));
+  return `Bearer ${signAccessToken(identity, { ...config, accessTokenTtlSeconds: 6 * 60 * 60 })}`;
+}
+
+async function request(url: string, query: string, variables: Record<string, unknown>, authorization: string) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization },
     body: JSON.stringify({ query, variables }),
   });
   // any: the bench reads a few known fields out of each response.
@@ -275,6 +290,7 @@ async function startStack(databases: Record<SubgraphName, string>, processes: Se
     LOG_LEVEL: 'warn',
     REDIS_URL,
     EVENTS_PREFIX: `bench:${run}:`,
+    ...SECRETS,
   };
   const urls: Record<string, string> = {};
   const start = async (name: SubgraphName | 'gateway') => {

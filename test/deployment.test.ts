@@ -61,6 +61,17 @@ describe('docker-compose.yml', () => {
     expect(service('payment').environment).toMatchObject({ [subgraphUrlVar('order')]: 'http://order:4003/graphql' });
   });
 
+  it('should take every secret from the environment, and each service only the secrets it uses', () => {
+    // `${NAME:?message}`: compose refuses to start without the variable; the file holds no value.
+    const fromEnvironment = (name: string) => expect.stringMatching(new RegExp(`^\\$\\{${name}:\\?`));
+    for (const name of [...SUBGRAPHS, 'gateway']) {
+      expect(service(name).environment?.INTERNAL_SECRET).toEqual(fromEnvironment('INTERNAL_SECRET'));
+    }
+    // Access tokens are signed by the user subgraph and verified by the gateway; no one else holds the key.
+    for (const name of ['user', 'gateway']) expect(service(name).environment?.JWT_SECRET).toEqual(fromEnvironment('JWT_SECRET'));
+    for (const name of ['product', 'order', 'payment']) expect(service(name).environment?.JWT_SECRET).toBeUndefined();
+  });
+
   it('should create one database per subgraph in PostgreSQL', () => {
     const init = readFileSync(path.join(ROOT_DIR, 'docker/postgres-init.sql'), 'utf8');
     for (const name of SUBGRAPHS) expect(init).toMatch(new RegExp(`CREATE DATABASE "?shop_${name}"?`, 'i'));

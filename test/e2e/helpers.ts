@@ -1,25 +1,26 @@
-// Building blocks for end-to-end tests: test data created through the gateway, as a client would.
+// Building blocks for end-to-end tests: test data created through the gateway, as a client would,
+// each as the caller `gateway` names (an administrator for the catalogue and for shipping).
 import { randomBytes } from 'node:crypto';
-import { ok } from '../support/graphql';
+import { ok, type Endpoint } from '../support/graphql';
 
 const unique = () => randomBytes(4).toString('hex');
 
-export async function createBuyer(gatewayUrl: string, overrides: { name?: string } = {}): Promise<string> {
-  const { createUser } = await ok(gatewayUrl, `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
+export async function createBuyer(gateway: Endpoint, overrides: { name?: string } = {}): Promise<string> {
+  const { createUser } = await ok(gateway, `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
     input: { email: `buyer-${unique()}@example.com`, name: overrides.name ?? 'Test Buyer' },
   });
   return createUser.id;
 }
 
 export async function createProduct(
-  gatewayUrl: string,
+  gateway: Endpoint,
   { stock = 100, amount = 1000, name = `Widget ${unique()}` }: { stock?: number; amount?: number; name?: string } = {},
 ): Promise<string> {
-  const { createCategory } = await ok(gatewayUrl, `mutation ($name: String!) { createCategory(name: $name) { id } }`, {
+  const { createCategory } = await ok(gateway, `mutation ($name: String!) { createCategory(name: $name) { id } }`, {
     name: `Category ${unique()}`,
   });
   const { createProduct: product } = await ok(
-    gatewayUrl,
+    gateway,
     `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
     {
       input: {
@@ -34,18 +35,18 @@ export async function createProduct(
   return product.id;
 }
 
-export async function placeOrder(gatewayUrl: string, userId: string, productId: string, quantity = 1): Promise<string> {
+export async function placeOrder(gateway: Endpoint, userId: string, productId: string, quantity = 1): Promise<string> {
   const { placeOrder: order } = await ok(
-    gatewayUrl,
+    gateway,
     `mutation ($userId: ID!, $items: [OrderItemInput!]!) { placeOrder(userId: $userId, items: $items) { id } }`,
     { userId, items: [{ productId, quantity }] },
   );
   return order.id;
 }
 
-export async function payForOrder(gatewayUrl: string, orderId: string, token = 'tok_visa', key = `key-${unique()}`) {
+export async function payForOrder(gateway: Endpoint, orderId: string, token = 'tok_visa', key = `key-${unique()}`) {
   const { payForOrder: payment } = await ok(
-    gatewayUrl,
+    gateway,
     `mutation ($orderId: ID!, $key: String!, $token: String) {
       payForOrder(orderId: $orderId, method: CARD, idempotencyKey: $key, paymentToken: $token) { id status }
     }`,
@@ -54,8 +55,8 @@ export async function payForOrder(gatewayUrl: string, orderId: string, token = '
   return payment as { id: string; status: string };
 }
 
-export async function setOrderStatus(gatewayUrl: string, id: string, status: string): Promise<void> {
-  await ok(gatewayUrl, `mutation ($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id } }`, {
+export async function setOrderStatus(gateway: Endpoint, id: string, status: string): Promise<void> {
+  await ok(gateway, `mutation ($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id } }`, {
     id,
     status,
   });

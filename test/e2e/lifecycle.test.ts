@@ -1,6 +1,7 @@
 // The order lifecycle across services, end to end: every subgraph and the gateway are real
 // processes, events travel through the outboxes and Redis Streams, and the test awaits them.
 import type Redis from 'ioredis';
+import { ADMIN, as } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
@@ -18,8 +19,8 @@ beforeAll(async () => {
   databases = await createTestDatabases();
   stack = await startStack(databases);
   redis = connectTestRedis();
-  buyer = await createBuyer(stack.gatewayUrl);
-  statuses = await subscribe(stack.gatewayUrl, `subscription { orderStatusChanged { orderId from to reason version } }`);
+  buyer = await createBuyer(stack.admin);
+  statuses = await subscribe(stack.admin, `subscription { orderStatusChanged { orderId from to reason version } }`);
 }, 120_000);
 
 afterAll(async () => {
@@ -33,18 +34,18 @@ const about = (orderId: string, type?: string) => (entry: StreamEntry) =>
   (entry.event?.payload as { orderId?: string } | undefined)?.orderId === orderId && (!type || entry.event?.type === type);
 
 async function stockOf(productId: string): Promise<number> {
-  return (await ok(stack.gatewayUrl, `query ($id: ID!) { product(id: $id) { stock } }`, { id: productId })).product.stock;
+  return (await ok(stack.admin, `query ($id: ID!) { product(id: $id) { stock } }`, { id: productId })).product.stock;
 }
 
 describe('order lifecycle', () => {
   it('should fail an order whose stock is short, reserving nothing', async () => {
-    const product = await createProduct(stack.gatewayUrl, { stock: 2, name: 'Scarce Lamp' });
-    const orderId = await placeOrder(stack.gatewayUrl, buyer, product, 3);
+    const product = await createProduct(stack.admin, { stock: 2, name: 'Scarce Lamp' });
+    const orderId = await placeOrder(stack.admin, buyer, product, 3);
     const [failed] = await statuses.waitFor(1, reached(orderId, 'FAILED'));
     expect(failed?.data?.orderStatusChanged.reason).toMatch(/Scarce Lamp/);
     expect(await stockOf(product)).toBe(2);
     const payment = await graphql(
-      stack.gatewayUrl,
+      stack.admin,
       `
         mutation ($id: ID!) {
           payForOrder(orderId: $id, method: CARD, idempotencyKey: "never-charged-1", paymentToken: "tok_visa") {
@@ -58,17 +59,17 @@ describe('order lifecycle', () => {
   });
 
   it('should move a declined order to PAYMENT_FAILED and accept a retry with a new key', async () => {
-    const product = await createProduct(stack.gatewayUrl, { stock: 5 });
-    const orderId = await placeOrder(stack.gatewayUrl, buyer, product);
+    const product = await createProduct(stack.admin, { stock: 5 });
+    const orderId = await placeOrder(stack.admin, buyer, product);
     await statuses.waitFor(1, reached(orderId, 'CONFIRMED'));
-    const declined = await payForOrder(stack.gatewayUrl, orderId, 'tok_decline_card');
+    const declined = await payForOrder(stack.admin, orderId, 'tok_decline_card');
     expect(declined.status).toBe('FAILED');
     await statuses.waitFor(1, reached(orderId, 'PAYMENT_FAILED'));
-    const retried = await payForOrder(stack.gatewayUrl, orderId, 'tok_visa');
+    const retried = await payForOrder(stack.admin, orderId, 'tok_visa');
     expect(retried.status).toBe('CAPTURED');
     await statuses.waitFor(1, reached(orderId, 'PAID'));
     const { order } = await ok(
-      stack.gatewayUrl,
+      stack.admin,
       `query ($id: ID!) { order(id: $id) { status payment { id status } payments { status failureReason } } }`,
       { id: orderId },
     );
@@ -83,32 +84,32 @@ describe('order lifecycle', () => {
   });
 
   it('should never create a second payment or charge for the same idempotency key', async () => {
-    const product = await createProduct(stack.gatewayUrl, { stock: 5 });
-    const orderId = await placeOrder(stack.gatewayUrl, buyer, product);
+    const product = await createProduct(stack.admin, { stock: 5 });
+    const orderId = await placeOrder(stack.admin, buyer, product);
     await statuses.waitFor(1, reached(orderId, 'CONFIRMED'));
     const attempts = await Promise.all(
-      Array.from({ length: 5 }, () => payForOrder(stack.gatewayUrl, orderId, 'tok_visa', `same-key-${orderId}`)),
+      Array.from({ length: 5 }, () => payForOrder(stack.admin, orderId, 'tok_visa', `same-key-${orderId}`)),
     );
     expect(new Set(attempts.map((attempt) => attempt.id)).size).toBe(1);
-    const again = await payForOrder(stack.gatewayUrl, orderId, 'tok_visa', `same-key-${orderId}`);
+    const again = await payForOrder(stack.admin, orderId, 'tok_visa', `same-key-${orderId}`);
     expect(again).toEqual(attempts[0]);
     await statuses.waitFor(1, reached(orderId, 'PAID'));
-    const { order } = await ok(stack.gatewayUrl, `query ($id: ID!) { order(id: $id) { payments { id } } }`, { id: orderId });
+    const { order } = await ok(stack.admin, `query ($id: ID!) { order(id: $id) { payments { id } } }`, { id: orderId });
     expect(order.payments).toEqual([{ id: attempts[0]!.id }]);
     const captured = (await readEntries(redis, 'payment')).filter(about(orderId, 'PaymentCaptured'));
     expect(captured).toHaveLength(1);
   });
 
   it('should cancel a paid order with compensation: stock released and payment refunded', async () => {
-    const product = await createProduct(stack.gatewayUrl, { stock: 7 });
-    const orderId = await placeOrder(stack.gatewayUrl, buyer, product, 2);
+    const product = await createProduct(stack.admin, { stock: 7 });
+    const orderId = await placeOrder(stack.admin, buyer, product, 2);
     await statuses.waitFor(1, reached(orderId, 'CONFIRMED'));
     expect(await stockOf(product)).toBe(5);
-    await payForOrder(stack.gatewayUrl, orderId);
+    await payForOrder(stack.admin, orderId);
     await statuses.waitFor(1, reached(orderId, 'PAID'));
 
     const { cancelOrder } = await ok(
-      stack.gatewayUrl,
+      stack.admin,
       `mutation ($id: ID!) { cancelOrder(id: $id, reason: "Changed my mind") { status } }`,
       { id: orderId },
     );
@@ -117,7 +118,7 @@ describe('order lifecycle', () => {
     await waitForEntries(redis, 'payment', 1, { where: about(orderId, 'PaymentRefunded'), timeoutMs: 15_000 });
     expect(await stockOf(product)).toBe(7);
     const { order } = await ok(
-      stack.gatewayUrl,
+      stack.admin,
       `query ($id: ID!) { order(id: $id) { status payment { status } statusHistory { to reason } } }`,
       { id: orderId },
     );
@@ -126,7 +127,7 @@ describe('order lifecycle', () => {
     expect(order.statusHistory.at(-1).reason).toBe('Changed my mind');
 
     const again = await graphql(
-      stack.gatewayUrl,
+      stack.admin,
       `
         mutation ($id: ID!) {
           cancelOrder(id: $id) {
@@ -140,8 +141,8 @@ describe('order lifecycle', () => {
   });
 
   it('should confirm exactly the stock available when 100 orders race for it', async () => {
-    const product = await createProduct(stack.gatewayUrl, { stock: 10, name: 'Hot Item' });
-    const orders = await Promise.all(Array.from({ length: 100 }, () => placeOrder(stack.gatewayUrl, buyer, product)));
+    const product = await createProduct(stack.admin, { stock: 10, name: 'Hot Item' });
+    const orders = await Promise.all(Array.from({ length: 100 }, () => placeOrder(stack.admin, buyer, product)));
     const ids = new Set(orders);
     const outcomes = await statuses.waitFor(
       100,
@@ -155,13 +156,13 @@ describe('order lifecycle', () => {
 
   // Last: it replaces the stack's order subgraph process.
   it('should deliver the events of an order whose process was killed after commit, before publishing', async () => {
-    const product = await createProduct(stack.gatewayUrl, { stock: 3 });
+    const product = await createProduct(stack.admin, { stock: 3 });
     const { port } = stack.subgraphs.order;
     await stack.subgraphs.order.stop();
     // An instance that commits but never publishes: the state of a process killed right after commit.
     const doomed = await stack.start('order', { OUTBOX_RELAY: 'off' });
     const { placeOrder: placed } = await ok(
-      doomed.url,
+      as(ADMIN, doomed.url, 'subgraph'),
       `mutation ($userId: ID!, $productId: ID!) { placeOrder(userId: $userId, items: [{ productId: $productId, quantity: 1 }]) { id status } }`,
       { userId: buyer, productId: product },
     );

@@ -1,25 +1,23 @@
 // Every example operation in operations/ runs here against the real supergraph, in the order a
-// reader would use them, so the examples the README links to never rot.
+// reader would use them and as the caller they are meant for (anonymous, a customer who signed
+// up, an administrator), so the examples the README links to never rot.
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { ok } from '../support/graphql';
+import { ok, type Endpoint } from '../support/graphql';
 import { loadOperations } from '../support/operations';
 import { startStack, type Stack } from '../support/stack';
 import { subscribe, type TestSubscription } from '../support/subscriptions';
-import { createBuyer, reached } from './helpers';
+import { reached } from './helpers';
 
 const operations = loadOperations();
 const ran = new Set<string>();
 
 let databases: TestDatabases;
 let stack: Stack;
-let watch: TestSubscription;
+let watch: TestSubscription | undefined;
 
 beforeAll(async () => {
   databases = await createTestDatabases();
   stack = await startStack(databases);
-  const subscription = operations.get('WatchOrder')!;
-  watch = await subscribe(stack.gatewayUrl, subscription.document);
-  ran.add('WatchOrder');
 }, 120_000);
 
 afterAll(async () => {
@@ -28,12 +26,17 @@ afterAll(async () => {
   await databases?.drop();
 });
 
-/** Runs the example operation `name` with `variables`; it must succeed. */
-function run(name: string, variables: Record<string, unknown> = {}) {
+/** Runs the example operation `name` with `variables` as `caller`; it must succeed. */
+function run(name: string, variables: Record<string, unknown> = {}, caller: string | Endpoint = stack.admin) {
   const operation = operations.get(name);
   if (!operation) throw new Error(`operations/ has no operation named ${name}`);
   ran.add(name);
-  return ok(stack.gatewayUrl, { query: operation.document, operationName: name }, variables);
+  return ok(caller, { query: operation.document, operationName: name }, variables);
+}
+
+/** The gateway as the holder of `accessToken`, as Sandbox sends it in the Authorization header. */
+function withToken(accessToken: string): Endpoint {
+  return { url: stack.gatewayUrl, headers: { authorization: `Bearer ${accessToken}` } };
 }
 
 describe('example operations (operations/*.graphql)', () => {
@@ -50,26 +53,36 @@ describe('example operations (operations/*.graphql)', () => {
     });
     expect((await run('AdjustStock', { productId: createProduct.id, delta: 3 })).adjustStock.stock).toBe(8);
 
-    const catalogue = await run('Catalogue', { search: 'brass', minPrice: 1_000, maxPrice: 10_000 });
+    const anonymous = stack.gatewayUrl;
+    const catalogue = await run('Catalogue', { search: 'brass', minPrice: 1_000, maxPrice: 10_000 }, anonymous);
     expect(catalogue.products.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([createProduct.id]);
     expect(catalogue.categories).toContainEqual({ id: createCategory.id, name: 'Lamps', productCount: 1 });
-    expect((await run('Product', { id: createProduct.id })).product).toMatchObject({
+    expect((await run('Product', { id: createProduct.id }, anonymous)).product).toMatchObject({
       name: 'Brass Desk Lamp',
       stock: 8,
       inStock: true,
     });
 
-    const userId = await createBuyer(stack.gatewayUrl, { name: 'Reader' });
+    const credentials = { email: 'reader@example.com', password: 'a long enough password' };
+    const { signUp } = await run('SignUp', { input: { ...credentials, name: 'Reader' } }, anonymous);
+    expect(signUp.user).toMatchObject({ email: credentials.email, role: 'CUSTOMER' });
+    const { login } = await run('LogIn', credentials, anonymous);
+    const reader = withToken(login.accessToken);
+    expect((await run('Me', {}, reader)).me).toMatchObject({ id: signUp.user.id, name: 'Reader', role: 'CUSTOMER' });
+
+    const subscription = operations.get('WatchOrder')!;
+    watch = await subscribe(reader, subscription.document);
+    ran.add('WatchOrder');
     const items = [{ productId: createProduct.id, quantity: 2 }];
-    const { placeOrder } = await run('PlaceOrder', { userId, items });
+    const { placeOrder } = await run('PlaceOrder', { items }, reader);
     expect(placeOrder).toMatchObject({ status: 'PENDING', total: { amount: 9_998, currency: 'USD' } });
     await watch.waitFor(1, reached(placeOrder.id, 'CONFIRMED'));
 
-    const { payForOrder } = await run('PayForOrder', {
-      orderId: placeOrder.id,
-      idempotencyKey: `readme-${placeOrder.id}`,
-      paymentToken: 'tok_visa',
-    });
+    const { payForOrder } = await run(
+      'PayForOrder',
+      { orderId: placeOrder.id, idempotencyKey: `readme-${placeOrder.id}`, paymentToken: 'tok_visa' },
+      reader,
+    );
     expect(payForOrder).toMatchObject({ status: 'CAPTURED', amount: { amount: 9_998, currency: 'USD' } });
     await watch.waitFor(1, reached(placeOrder.id, 'PAID'));
     await run('ShipOrder', { orderId: placeOrder.id });
@@ -83,13 +96,13 @@ describe('example operations (operations/*.graphql)', () => {
       payment: { status: 'CAPTURED' },
     });
 
-    const history = await run('OrderHistory', { userId });
-    expect(history.user.orders[0]).toMatchObject({
+    const history = await run('OrderHistory', {}, reader);
+    expect(history.me.orders[0]).toMatchObject({
       id: placeOrder.id,
       status: 'DELIVERED',
       payment: { status: 'CAPTURED', method: 'CARD' },
     });
-    expect(history.user.orders[0].statusHistory.map((change: { to: string }) => change.to)).toEqual([
+    expect(history.me.orders[0].statusHistory.map((change: { to: string }) => change.to)).toEqual([
       'PENDING',
       'CONFIRMED',
       'PAID',
@@ -99,8 +112,14 @@ describe('example operations (operations/*.graphql)', () => {
     const deliveredOrders = await run('Orders', { status: 'DELIVERED' });
     expect(deliveredOrders.orders.edges.map((edge: { node: { id: string } }) => edge.node.id)).toContain(placeOrder.id);
 
-    const second = (await run('PlaceOrder', { userId, items: [{ productId: createProduct.id, quantity: 1 }] })).placeOrder;
-    expect((await run('CancelOrder', { orderId: second.id, reason: 'Ordered twice' })).cancelOrder.status).toBe('CANCELLED');
+    const second = (await run('PlaceOrder', { items: [{ productId: createProduct.id, quantity: 1 }] }, reader)).placeOrder;
+    expect((await run('CancelOrder', { orderId: second.id, reason: 'Ordered twice' }, reader)).cancelOrder.status).toBe(
+      'CANCELLED',
+    );
+
+    const { refresh } = await run('Refresh', { refreshToken: login.refreshToken }, anonymous);
+    expect((await run('Me', {}, withToken(refresh.accessToken))).me.id).toBe(signUp.user.id);
+    expect((await run('LogOut', { refreshToken: refresh.refreshToken }, anonymous)).logout).toBe(true);
   });
 
   it('should have run every operation in operations/', () => {

@@ -1,7 +1,9 @@
 // Order status subscriptions on the gateway's endpoint (graphql-ws), end to end: two gateways and
 // two order-subgraph instances on one Redis, every service a real process.
 import WebSocket from 'ws';
+import { ADMIN, as } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
+import type { Endpoint } from '../support/graphql';
 import { TEST_EVENTS_PREFIX } from '../support/events';
 import { scrapeMetric } from '../support/metrics';
 import { startStack, type Stack } from '../support/stack';
@@ -18,8 +20,8 @@ const open: TestSubscription[] = [];
 beforeAll(async () => {
   databases = await createTestDatabases();
   stack = await startStack(databases, { gatewayCount: 2, orderInstances: 2, env: { WS_KEEPALIVE_MS: '300' } });
-  buyer = await createBuyer(stack.gatewayUrl, { name: 'Watcher' });
-  product = await createProduct(stack.gatewayUrl, { stock: 1_000, amount: 1_250, name: 'Watched Widget' });
+  buyer = await createBuyer(stack.admin, { name: 'Watcher' });
+  product = await createProduct(stack.admin, { stock: 1_000, amount: 1_250, name: 'Watched Widget' });
 }, 120_000);
 
 afterEach(async () => {
@@ -31,8 +33,8 @@ afterAll(async () => {
   await databases?.drop();
 });
 
-async function watch(gatewayUrl: string, query: string, variables: Record<string, unknown> = {}) {
-  const subscription = await subscribe(gatewayUrl, query, variables);
+async function watch(gateway: Endpoint, query: string, variables: Record<string, unknown> = {}) {
+  const subscription = await subscribe(gateway, query, variables);
   open.push(subscription);
   return subscription;
 }
@@ -71,20 +73,20 @@ const EVERYTHING = /* GraphQL */ `
 `;
 
 /** Places an order and waits until stock is reserved (CONFIRMED), as seen by `subscription`. */
-async function confirmedOrder(subscription: TestSubscription, gatewayUrl = stack.gatewayUrl, quantity = 1) {
-  const orderId = await placeOrder(gatewayUrl, buyer, product, quantity);
+async function confirmedOrder(subscription: TestSubscription, gateway = stack.admin, quantity = 1) {
+  const orderId = await placeOrder(gateway, buyer, product, quantity);
   await subscription.waitFor(1, reached(orderId, 'CONFIRMED'));
   return orderId;
 }
 
 describe('order status subscriptions', () => {
   it('should deliver every status change of an order, in order, with fields from all four subgraphs', async () => {
-    const subscription = await watch(stack.gatewayUrl, EVERYTHING);
-    const orderId = await confirmedOrder(subscription, stack.gatewayUrl, 2);
-    await payForOrder(stack.gatewayUrl, orderId);
+    const subscription = await watch(stack.admin, EVERYTHING);
+    const orderId = await confirmedOrder(subscription, stack.admin, 2);
+    await payForOrder(stack.admin, orderId);
     await subscription.waitFor(1, reached(orderId, 'PAID'));
-    await setOrderStatus(stack.gatewayUrl, orderId, 'SHIPPED');
-    await setOrderStatus(stack.gatewayUrl, orderId, 'DELIVERED');
+    await setOrderStatus(stack.admin, orderId, 'SHIPPED');
+    await setOrderStatus(stack.admin, orderId, 'DELIVERED');
     await subscription.waitFor(5, (r) => r.data?.orderStatusChanged?.orderId === orderId);
 
     const changes = changesOf(subscription.results, orderId);
@@ -108,16 +110,14 @@ describe('order status subscriptions', () => {
   });
 
   it('should deliver only the watched order when orderId is given, under the alias the client chose', async () => {
-    const everything = await watch(stack.gatewayUrl, EVERYTHING);
+    const everything = await watch(stack.admin, EVERYTHING);
     const watched = await confirmedOrder(everything);
     const other = await confirmedOrder(everything);
-    const one = await watch(
-      stack.gatewayUrl,
-      `subscription ($id: ID) { mine: orderStatusChanged(orderId: $id) { orderId to } }`,
-      { id: watched },
-    );
-    await payForOrder(stack.gatewayUrl, other);
-    await payForOrder(stack.gatewayUrl, watched);
+    const one = await watch(stack.admin, `subscription ($id: ID) { mine: orderStatusChanged(orderId: $id) { orderId to } }`, {
+      id: watched,
+    });
+    await payForOrder(stack.admin, other);
+    await payForOrder(stack.admin, watched);
     const [result] = await one.waitFor(1);
     expect(result?.data).toEqual({ mine: { orderId: watched, to: 'PAID' } });
     await everything.waitFor(1, reached(other, 'PAID'));
@@ -125,7 +125,7 @@ describe('order status subscriptions', () => {
   });
 
   it('should deliver changes committed through either order instance to subscribers on both gateways, exactly once each, in order', async () => {
-    const [first, second] = stack.gateways.map((gateway) => gateway.url) as [string, string];
+    const [first, second] = stack.gateways.map((gateway) => as(ADMIN, gateway.url, 'gateway')) as [Endpoint, Endpoint];
     const onFirst = await watch(first, EVERYTHING);
     const onSecond = await watch(second, EVERYTHING);
     // Each gateway sends its order fetches and mutations to its own order-subgraph instance.
@@ -150,16 +150,16 @@ describe('order status subscriptions', () => {
   });
 
   it('should resolve a change once for all subscribers with the same operation', async () => {
-    const orderWatcher = await watch(stack.gatewayUrl, EVERYTHING);
+    const orderWatcher = await watch(stack.admin, EVERYTHING);
     const orderId = await confirmedOrder(orderWatcher);
     await orderWatcher.close();
     open.splice(open.indexOf(orderWatcher), 1);
 
     const query = `subscription ($id: ID) { orderStatusChanged(orderId: $id) { to order { total { amount } user { name } payment { status } } } }`;
-    const audience = await Promise.all(Array.from({ length: 25 }, () => watch(stack.gatewayUrl, query, { id: orderId })));
+    const audience = await Promise.all(Array.from({ length: 25 }, () => watch(stack.admin, query, { id: orderId })));
     const metricsUrl = stack.gateways[0]!.url;
     const before = await scrapeMetric(metricsUrl, 'subscription_resolutions_total');
-    await payForOrder(stack.gatewayUrl, orderId);
+    await payForOrder(stack.admin, orderId);
     const received = await Promise.all(audience.map((subscription) => subscription.waitFor(1)));
     expect(new Set(received.map(([result]) => JSON.stringify(result)))).toEqual(
       new Set([
@@ -177,20 +177,20 @@ describe('order status subscriptions', () => {
   });
 
   it('should answer an invalid subscription with a clear error and keep the socket usable', async () => {
-    const client = connect(stack.gatewayUrl);
+    const client = connect(stack.admin);
     try {
-      const unknownField = await subscribe(stack.gatewayUrl, `subscription { orderStatusChanged { nope } }`, {}, client);
+      const unknownField = await subscribe(stack.admin, `subscription { orderStatusChanged { nope } }`, {}, client);
       const { error } = await unknownField.ended;
       expect(JSON.stringify(error)).toMatch(/Cannot query field \\"nope\\" on type \\"OrderStatusChange\\"/);
       const twoFields = await subscribe(
-        stack.gatewayUrl,
+        stack.admin,
         `subscription { a: orderStatusChanged { to } b: orderStatusChanged { to } }`,
         {},
         client,
       );
       expect(JSON.stringify((await twoFields.ended).error)).toMatch(/must select only one top level field/);
       const badVariable = await subscribe(
-        stack.gatewayUrl,
+        stack.admin,
         `subscription ($id: ID) { orderStatusChanged(orderId: $id) { to } }`,
         { id: { not: 'an id' } },
         client,
@@ -204,9 +204,9 @@ describe('order status subscriptions', () => {
   it('should release a subscription when the client completes it', async () => {
     const metricsUrl = stack.gateways[0]!.url;
     const before = await scrapeMetric(metricsUrl, 'subscriptions_active');
-    const client = connect(stack.gatewayUrl);
+    const client = connect(stack.admin);
     try {
-      const subscription = await subscribe(stack.gatewayUrl, EVERYTHING, {}, client);
+      const subscription = await subscribe(stack.admin, EVERYTHING, {}, client);
       expect(await scrapeMetric(metricsUrl, 'subscriptions_active')).toBe(before + 1);
       await subscription.complete();
       expect(await scrapeMetric(metricsUrl, 'subscriptions_active')).toBe(before);
@@ -222,7 +222,7 @@ describe('order status subscriptions', () => {
         socket.once('open', resolve);
         socket.once('error', reject);
       });
-      socket.send(JSON.stringify({ type: 'connection_init' }));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: stack.admin.headers }));
       await new Promise((resolve) => socket.once('ping', resolve));
     } finally {
       socket.close();
@@ -230,7 +230,7 @@ describe('order status subscriptions', () => {
   });
 
   it('should keep delivering, without losing a change, after the gateway loses its Redis connection', async () => {
-    const subscription = await watch(stack.gatewayUrl, EVERYTHING);
+    const subscription = await watch(stack.admin, EVERYTHING);
     const orderId = await confirmedOrder(subscription);
     const admin = connectTestRedis('subscriptions-test:admin');
     try {
@@ -242,10 +242,10 @@ describe('order status subscriptions', () => {
       admin.disconnect();
     }
     // Committed while the stream readers, relays and consumers reconnect.
-    await payForOrder(stack.gatewayUrl, orderId);
+    await payForOrder(stack.admin, orderId);
     await subscription.waitFor(1, reached(orderId, 'PAID'));
-    await setOrderStatus(stack.gatewayUrl, orderId, 'SHIPPED');
-    await setOrderStatus(stack.gatewayUrl, orderId, 'DELIVERED');
+    await setOrderStatus(stack.admin, orderId, 'SHIPPED');
+    await setOrderStatus(stack.admin, orderId, 'DELIVERED');
     await subscription.waitFor(5, (r) => r.data?.orderStatusChanged?.orderId === orderId);
     expect(changesOf(subscription.results, orderId).map((change) => change.to)).toEqual([
       'PENDING',
@@ -258,20 +258,20 @@ describe('order status subscriptions', () => {
 
   // Last: it stops and restarts the payment subgraph.
   it('should deliver a change with a coded error for the fields of a subgraph that is down, and keep the subscription', async () => {
-    const subscription = await watch(stack.gatewayUrl, EVERYTHING);
+    const subscription = await watch(stack.admin, EVERYTHING);
     const orderId = await confirmedOrder(subscription);
-    await payForOrder(stack.gatewayUrl, orderId);
+    await payForOrder(stack.admin, orderId);
     await subscription.waitFor(1, reached(orderId, 'PAID'));
     const { port } = stack.subgraphs.payment;
     await stack.subgraphs.payment.stop();
 
-    await setOrderStatus(stack.gatewayUrl, orderId, 'SHIPPED');
+    await setOrderStatus(stack.admin, orderId, 'SHIPPED');
     const [shipped] = await subscription.waitFor(1, reached(orderId, 'SHIPPED'));
     expect(shipped?.data?.orderStatusChanged.order).toMatchObject({ id: orderId, user: { name: 'Watcher' }, payment: null });
     expect(shipped?.errors?.map((error) => error.extensions?.code)).toContain('SERVICE_UNAVAILABLE');
 
     await stack.start('payment', { PORT: String(port) });
-    await setOrderStatus(stack.gatewayUrl, orderId, 'DELIVERED');
+    await setOrderStatus(stack.admin, orderId, 'DELIVERED');
     const [delivered] = await subscription.waitFor(1, reached(orderId, 'DELIVERED'));
     expect(delivered?.errors).toBeUndefined();
     expect(delivered?.data?.orderStatusChanged.order.payment).toEqual({ status: 'CAPTURED' });

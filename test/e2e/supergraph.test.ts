@@ -2,6 +2,8 @@
 // on this file's own seeded databases.
 import { startServiceProcess } from '../../shared/process/service-process';
 import { SUBGRAPHS } from '../../shared/services';
+import { DEVELOPMENT_INTERNAL_SECRET, DEVELOPMENT_JWT_SECRET } from '../../shared/auth/config';
+import { customer } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok } from '../support/graphql';
 import { seedDatabases } from '../support/seed';
@@ -36,7 +38,7 @@ const ORDER_FIELDS = /* GraphQL */ `
 describe('supergraph', () => {
   it('should answer the README query with seeded data from all four subgraphs', async () => {
     const data = await ok(
-      stack.gatewayUrl,
+      stack.admin,
       `{ users(first: 3) { edges { node { name orders { status total { amount currency } items { quantity product { name category { name } } } payment { status } } } } } }`,
     );
     // any: the response's shape is what the assertions below check.
@@ -58,28 +60,30 @@ describe('supergraph', () => {
 
   it('should place and pay an order through the gateway, with fields from every subgraph', async () => {
     const { createUser } = await ok(
-      stack.gatewayUrl,
+      stack.admin,
       `mutation { createUser(input: { email: "e2e-buyer@example.com", name: "E2E Buyer" }) { id } }`,
     );
-    const { createCategory } = await ok(stack.gatewayUrl, `mutation { createCategory(name: "E2E Gadgets") { id } }`);
+    const buyer = stack.as(customer(createUser.id));
+    const { createCategory } = await ok(stack.admin, `mutation { createCategory(name: "E2E Gadgets") { id } }`);
     const { createProduct } = await ok(
-      stack.gatewayUrl,
+      stack.admin,
       `mutation ($categoryId: ID!) { createProduct(input: { sku: "E2E-001", name: "E2E Widget", price: { amount: 1250, currency: "USD" }, categoryId: $categoryId, stock: 5 }) { id } }`,
       { categoryId: createCategory.id },
     );
-    const statuses = await subscribe(stack.gatewayUrl, `subscription { orderStatusChanged { orderId to } }`);
+    // The buyer, signed in, watches, orders and pays for their own order.
+    const statuses = await subscribe(buyer, `subscription { orderStatusChanged { orderId to } }`);
     try {
       const { placeOrder } = await ok(
-        stack.gatewayUrl,
-        `mutation ($userId: ID!, $productId: ID!) { placeOrder(userId: $userId, items: [{ productId: $productId, quantity: 3 }]) { id status total { amount currency } } }`,
-        { userId: createUser.id, productId: createProduct.id },
+        buyer,
+        `mutation ($productId: ID!) { placeOrder(items: [{ productId: $productId, quantity: 3 }]) { id status total { amount currency } } }`,
+        { productId: createProduct.id },
       );
       expect(placeOrder).toMatchObject({ status: 'PENDING', total: { amount: 3750, currency: 'USD' } });
       // Stock is reserved by the product subgraph, asynchronously, before the order can be paid.
       await statuses.waitFor(1, reached(placeOrder.id, 'CONFIRMED'));
 
       const { createPayment } = await ok(
-        stack.gatewayUrl,
+        buyer,
         `mutation ($orderId: ID!) { createPayment(orderId: $orderId, method: BANK_TRANSFER) { status amount { amount currency } order { id } } }`,
         { orderId: placeOrder.id },
       );
@@ -89,7 +93,7 @@ describe('supergraph', () => {
         order: { id: placeOrder.id },
       });
 
-      const { order } = await ok(stack.gatewayUrl, `query ($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, {
+      const { order } = await ok(buyer, `query ($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, {
         id: placeOrder.id,
       });
       expect(order).toEqual({
@@ -115,7 +119,7 @@ describe('supergraph', () => {
     const query = `query ($first: Int!) { orders(first: $first) { edges { node { ${ORDER_FIELDS} } } } }`;
     const countStatements = async (first: number) => {
       const before = await Promise.all(SUBGRAPHS.map((name) => statementCount(stack.subgraphs[name].url)));
-      const data = await ok(stack.gatewayUrl, query, { first });
+      const data = await ok(stack.admin, query, { first });
       expect(data.orders.edges).toHaveLength(first);
       const after = await Promise.all(SUBGRAPHS.map((name) => statementCount(stack.subgraphs[name].url)));
       return Object.fromEntries(SUBGRAPHS.map((name, i) => [name, after[i]! - before[i]!]));
@@ -139,7 +143,7 @@ describe('supergraph', () => {
       [`{ nope }`, 'GRAPHQL_VALIDATION_FAILED'],
     ];
     for (const [query, code] of cases) {
-      const response = await graphql(stack.gatewayUrl, query);
+      const response = await graphql(stack.admin, query);
       expect({ query, status: response.status < 500, codes: errorCodes(response) }).toEqual({
         query,
         status: true,
@@ -184,7 +188,11 @@ describe('supergraph', () => {
   });
 
   it('should turn off introspection, suggestions and the landing page in production', async () => {
-    const production = await stack.start('gateway', { NODE_ENV: 'production' });
+    const production = await stack.start('gateway', {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-jwt-secret-of-at-least-32-characters',
+      INTERNAL_SECRET: 'a-production-internal-secret-of-at-least-32-chars',
+    });
     try {
       const introspection = await graphql(
         production.url,
@@ -214,6 +222,19 @@ describe('supergraph', () => {
       expect(page.headers.get('content-type')).not.toMatch(/text\/html/);
       const data = await ok(production.url, `{ categories { name } }`);
       expect(data.categories.length).toBeGreaterThan(0);
+      // Errors keep their code and message, never a stack trace or a file name.
+      const bad = await graphql(
+        production.url,
+        `
+          {
+            product(id: "nope") {
+              id
+            }
+          }
+        `,
+      );
+      expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
+      expect(JSON.stringify(bad)).not.toMatch(/stacktrace|\.ts:\d+|node_modules/);
     } finally {
       await production.stop();
     }
@@ -228,5 +249,21 @@ describe('supergraph', () => {
     expect(failure.message).toMatch(/USER_DATABASE_URL is not a valid URL/);
     expect(failure.message).toMatch(/PORT must be an integer between 0 and 65535, got "eighty"/);
     expect(failure.message).not.toMatch(/\n\s+at /);
+  });
+
+  it('should refuse to start in production without secrets of its own', async () => {
+    const start = (name: 'gateway' | 'order', env: Record<string, string>) =>
+      startServiceProcess(name, { env: { NODE_ENV: 'production', ...env } }).then(
+        () => new Error('started'),
+        (error: Error) => error,
+      );
+    const missing = await start('gateway', {});
+    expect(missing.message).toMatch(/JWT_SECRET is required/);
+    expect(missing.message).toMatch(/INTERNAL_SECRET is required/);
+    const defaults = await start('gateway', { JWT_SECRET: DEVELOPMENT_JWT_SECRET, INTERNAL_SECRET: DEVELOPMENT_INTERNAL_SECRET });
+    expect(defaults.message).toMatch(/JWT_SECRET must not be the development default in production/);
+    expect(defaults.message).toMatch(/INTERNAL_SECRET must not be the development default in production/);
+    const short = await start('order', { INTERNAL_SECRET: 'too-short' });
+    expect(short.message).toMatch(/INTERNAL_SECRET must be at least 32 characters in production/);
   });
 });

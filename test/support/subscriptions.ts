@@ -1,6 +1,7 @@
 // A graphql-ws client for tests, as Apollo Client's GraphQLWsLink or Sandbox would connect.
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { Endpoint } from './graphql';
 
 export function wsUrl(httpUrl: string): string {
   return httpUrl.replace(/^http/, 'ws');
@@ -25,8 +26,20 @@ export interface TestSubscription {
   close(): Promise<void>;
 }
 
-export function connect(httpUrl: string, connectionParams: Record<string, unknown> = {}): Client {
-  return createClient({ url: wsUrl(httpUrl), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+/**
+ * A client of the gateway at `target`. An endpoint's Authorization header goes in the
+ * connection_init payload, as Apollo Client's GraphQLWsLink sends it (`connectionParams`),
+ * read afresh on every connect.
+ */
+export function connect(target: string | Endpoint, connectionParams?: Record<string, unknown>): Client {
+  const { url, headers } = typeof target === 'string' ? { url: target, headers: undefined } : target;
+  return createClient({
+    url: wsUrl(url),
+    webSocketImpl: WebSocket,
+    connectionParams: () => connectionParams ?? (headers?.authorization ? { authorization: headers.authorization } : {}),
+    retryAttempts: 0,
+    lazy: true,
+  });
 }
 
 /**
@@ -34,10 +47,10 @@ export function connect(httpUrl: string, connectionParams: Record<string, unknow
  * on the same socket has been answered, and the server handles one socket's messages in order.
  */
 export async function subscribe(
-  httpUrl: string,
+  target: string | Endpoint,
   query: string,
   variables: Record<string, unknown> = {},
-  client = connect(httpUrl),
+  client = connect(target),
 ): Promise<TestSubscription> {
   const results: Result[] = [];
   const waiters = new Set<() => void>();
