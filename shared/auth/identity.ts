@@ -2,7 +2,7 @@
 // from there on identity travels between services only as a token signed with the internal
 // secret (see internal-token.ts), which a client cannot produce.
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../errors';
+import { ErrorCode, notFound } from '../errors';
 
 export const ROLES = ['CUSTOMER', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];
@@ -54,6 +54,24 @@ export class Viewer {
   canSee(ownerId: string | null | undefined): boolean {
     if (!this.identity) return false;
     return this.isAdmin || (ownerId != null && ownerId === this.identity.userId);
+  }
+
+  /**
+   * `row` when the caller may see it, else null: what an entity reference resolves to, so a
+   * nested field never shows what belongs to someone else. Rows without an owner are admins' only.
+   */
+  visible<T extends { userId: string | null }>(row: T | null | undefined): T | null {
+    return row && this.canSee(row.userId) ? row : null;
+  }
+
+  /**
+   * The row a root field or mutation names by `id`: NOT_FOUND, the very error of a missing row,
+   * when it is someone else's, so guessing ids reveals nothing.
+   */
+  requireVisible<T extends { userId: string | null }>(row: T | null | undefined, type: string, id: string): T {
+    const visible = this.visible(row);
+    if (!visible) throw notFound(type, id);
+    return visible;
   }
 
   /**

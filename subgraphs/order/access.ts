@@ -1,29 +1,9 @@
-// Who may see and act on which orders. An order belongs to the user it was placed for; customers
-// see and cancel their own, administrators all of them. Another customer's order reads exactly as
-// an order that does not exist (NOT_FOUND, or null for a reference), so guessing ids reveals
-// nothing. Status changes belong to their order's owner.
+// Who may list and place which orders. An order belongs to the user it was placed for; customers
+// see and cancel their own, administrators all of them (reads go through viewer.visible and
+// viewer.requireVisible: another customer's order reads exactly as one that does not exist).
+// Status changes belong to their order's owner.
 import { forbidden, type Viewer } from '../../shared/auth/identity';
-import { notFound } from '../../shared/errors';
 import { requireId } from '../../shared/validation';
-
-interface Owned {
-  userId: string;
-}
-
-/** `order` when the viewer may see it, else null: what an entity reference resolves to. */
-export function visibleOrder<T extends Owned>(viewer: Viewer, order: T | null): T | null {
-  return order && viewer.canSee(order.userId) ? order : null;
-}
-
-/**
- * The order a root field or mutation names by `id`: NOT_FOUND, the same error whether it does not
- * exist or is another customer's.
- */
-export function requireVisibleOrder<T extends Owned>(viewer: Viewer, order: T | null, id: string): T {
-  const visible = visibleOrder(viewer, order);
-  if (!visible) throw notFound('Order', id);
-  return visible;
-}
 
 /**
  * Whose orders `orders` lists: for administrators the user of the filter, or everyone's

@@ -8,7 +8,7 @@ import { loadRequired } from '../../shared/loaders';
 import { MAX_PAGE_SIZE, readPage, toConnection, type Connection, type PageArgs } from '../../shared/pagination';
 import { requireId, requireInt, requireText } from '../../shared/validation';
 import type { Order, OrderItem, OrderStatus, OrderStatusChange, Prisma } from '../../prisma/order/generated/client';
-import { buyerOf, listedOwner, requireVisibleOrder, visibleOrder } from './access';
+import { buyerOf, listedOwner } from './access';
 import type { Context } from './context';
 import { priceOrder, requireOrderItems, type OrderItemInput } from './placement';
 import { INITIAL_STATUS, triggerInto } from './status';
@@ -62,13 +62,13 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Query: {
     async order(_: unknown, { id }: { id: string }, { loaders, viewer }: Context) {
       viewer.requireSignedIn();
-      return requireVisibleOrder(viewer, await loaders.order.load(requireId(id)), id);
+      return viewer.requireVisible(await loaders.order.load(requireId(id)), 'Order', id);
     },
     async orderStatusChange(_: unknown, { id }: { id: string }, { loaders, viewer }: Context) {
       viewer.requireSignedIn();
       const change = await loadRequired(loaders.statusChange, 'OrderStatusChange', id);
       // Another customer's change reads as one that does not exist: the same error, word for word.
-      if (!visibleOrder(viewer, await loaders.order.load(change.orderId))) throw notFound('OrderStatusChange', id);
+      if (!viewer.visible(await loaders.order.load(change.orderId))) throw notFound('OrderStatusChange', id);
       return change;
     },
     async orders(
@@ -146,7 +146,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       const orderId = requireId(id);
       const why = optionalReason(reason);
       return withLockedOrder(db, orderId, async (tx, order) => {
-        const cancelled = requireVisibleOrder(viewer, order, id);
+        const cancelled = viewer.requireVisible(order, 'Order', id);
         return (await changeStatus(tx, cancelled, 'CANCELLED', { trigger: 'cancellation', reason: why })).order;
       });
     },
@@ -169,7 +169,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Order: {
     // Batched like any reference (load, then filter): an order the viewer may not see is null.
     __resolveReference: async ({ id }: Pick<Order, 'id'>, { loaders, viewer }: Context) =>
-      visibleOrder(viewer, await loaders.order.load(id)),
+      viewer.visible(await loaders.order.load(id)),
     user: ({ userId }: Order) => ({ __typename: 'User', id: userId }),
     total: ({ totalAmount, currency }: Order) => ({ amount: totalAmount, currency }),
     async items({ id, currency }: Order, _: unknown, { loaders }: Context): Promise<PricedItem[]> {
@@ -181,7 +181,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   OrderStatusChange: {
     async __resolveReference({ id }: Pick<OrderStatusChange, 'id'>, { loaders, viewer }: Context) {
       const change = await loaders.statusChange.load(id);
-      return change && visibleOrder(viewer, await loaders.order.load(change.orderId)) ? change : null;
+      return change && viewer.visible(await loaders.order.load(change.orderId)) ? change : null;
     },
     order: ({ orderId }: OrderStatusChange, _: unknown, { loaders }: Context) => loaders.order.load(orderId),
     from: ({ fromStatus }: OrderStatusChange) => fromStatus,

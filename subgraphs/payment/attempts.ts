@@ -6,7 +6,6 @@ import type { Payment, PaymentMethod } from '../../prisma/payment/generated/clie
 import { isUniqueViolation } from '../../shared/db/errors';
 import { badUserInput, conflict, notFound } from '../../shared/errors';
 import { requireId, requireText } from '../../shared/validation';
-import { visiblePayment } from './access';
 import type { Context } from './context';
 import { requirePayable } from './orders';
 import type { ChargeResult } from './processor';
@@ -147,7 +146,7 @@ export async function payForOrder(context: Context, args: PayForOrderArgs): Prom
   const payment = await findOrOpen(context, orderId, method, idempotencyKey);
   // A key that made another customer's payment: for that customer's order, the order reads as not
   // existing, as it does with a new key; for any other order, the key is simply taken.
-  if (!visiblePayment(context.viewer, payment) && payment.orderId === orderId) throw notFound('Order', orderId);
+  if (!context.viewer.visible(payment) && payment.orderId === orderId) throw notFound('Order', orderId);
   if (payment.orderId !== orderId) {
     throw conflict('This idempotencyKey was already used to pay for another order; use a new key for each order.', {
       field: 'idempotencyKey',

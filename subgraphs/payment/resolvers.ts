@@ -3,7 +3,6 @@ import type { Payment, PaymentMethod, PaymentStatus } from '../../prisma/payment
 import { conflict, notFound } from '../../shared/errors';
 import { DateTime } from '../../shared/graphql/scalars';
 import { isId, requireId } from '../../shared/validation';
-import { requireVisiblePayment, visiblePayment, visiblePayments } from './access';
 import { openPayment, payForOrder, type PayForOrderArgs } from './attempts';
 import type { Context } from './context';
 import { changePaymentStatus, withOrderLock } from './settlement';
@@ -17,7 +16,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Query: {
     async payment(_: unknown, { id }: { id: string }, { loaders, viewer }: Context) {
       viewer.requireSignedIn();
-      return requireVisiblePayment(viewer, await loaders.payment.load(requireId(id)), id);
+      return viewer.requireVisible(await loaders.payment.load(requireId(id)), 'Payment', id);
     },
   },
 
@@ -54,7 +53,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Payment: {
     // Batched like any reference (load, then filter): a payment the viewer may not see is null.
     __resolveReference: async ({ id }: Pick<Payment, 'id'>, { loaders, viewer }: Context) =>
-      visiblePayment(viewer, await loaders.payment.load(id)),
+      viewer.visible(await loaders.payment.load(id)),
     order: ({ orderId }: Payment) => ({ __typename: 'Order', id: orderId }),
     amount: ({ amount, currency }: Payment) => ({ amount, currency }),
   },
@@ -64,8 +63,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
     // payments point at, and only the payments are filtered, each by its own owner.
     __resolveReference: ({ id }: { id: string }) => (isId(id) ? { id: id.toLowerCase() } : null),
     payment: async ({ id }: { id: string }, _: unknown, { loaders, viewer }: Context) =>
-      visiblePayments(viewer, await loaders.paymentsByOrder.load(id))[0] ?? null,
+      (await loaders.paymentsByOrder.load(id)).find((payment) => viewer.canSee(payment.userId)) ?? null,
     payments: async ({ id }: { id: string }, _: unknown, { loaders, viewer }: Context) =>
-      visiblePayments(viewer, await loaders.paymentsByOrder.load(id)),
+      (await loaders.paymentsByOrder.load(id)).filter((payment) => viewer.canSee(payment.userId)),
   },
 };
