@@ -2,6 +2,7 @@ import { readAccessTokenConfig, readInternalTokenConfig } from '../shared/auth/c
 import { EnvReader, readEventBusConfig, readServiceConfig, type ServiceConfig } from '../shared/config';
 import type { EventBusConfig } from '../shared/events/bus';
 import type { AuthConfig } from './auth';
+import { readLimitsConfig, type LimitsConfig } from './limits/config';
 import { DEFAULT_PORTS, SUBGRAPHS, subgraphUrlVar } from '../shared/services';
 
 export interface GatewayConfig extends ServiceConfig, AuthConfig {
@@ -15,6 +16,8 @@ export interface GatewayConfig extends ServiceConfig, AuthConfig {
   events: EventBusConfig;
   /** graphql-ws ping interval: keeps idle sockets open through proxies and detects dead peers. */
   keepAliveMs: number;
+  /** Query limits (depth, aliases, tokens, cost) and rate limits (per address and per user). */
+  limits: LimitsConfig;
 }
 
 // Apollo's hosted Sandbox and local frontends, in development only.
@@ -34,6 +37,7 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100 }),
     events: readEventBusConfig(env),
     keepAliveMs: env.int('WS_KEEPALIVE_MS', 12_000, { min: 100 }),
+    limits: readLimitsConfig(env),
     accessTokens: readAccessTokenConfig(env),
     internal: readInternalTokenConfig(env),
   };

@@ -15,6 +15,7 @@ import { authenticationMiddleware, gatewayContext, requestViewer, type GatewayCo
 import { SUPERGRAPH_SDL } from './compose';
 import { IDENTITY_HEADER } from '../shared/auth/internal-token';
 import type { GatewayConfig } from './config';
+import { RATE_LIMIT_HEADERS, createGatewayLimits } from './limits';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server';
 
 export interface GatewayServer extends HttpService {
@@ -64,12 +65,14 @@ export async function createGatewayServer(
     },
   });
   const shared = sharedApolloOptions(config, logger, service.httpServer, { isSubgraph: false });
+  const limits = createGatewayLimits<GatewayContext>(config, logger, metrics.registry);
   let subscriptions: SubscriptionServer | undefined;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     ...shared,
     plugins: [
       ...(shared.plugins ?? []),
+      limits.plugin,
       // On shutdown, WebSockets close with 1001 Going Away before HTTP finishes draining.
       { serverWillStart: async () => ({ drainServer: async () => subscriptions?.dispose() }) },
     ],
@@ -85,11 +88,16 @@ export async function createGatewayServer(
     production: config.production,
     keepAliveMs: config.keepAliveMs,
     auth: config,
+    limits: limits.websocket,
   });
   await subscriptions.start();
   mountGraphQL(service, apollo, {
     context: async (_req, res) => gatewayContext(requestViewer(res), config),
-    middleware: [cors({ origin: config.corsOrigins }), authenticationMiddleware(config)],
+    middleware: [
+      cors({ origin: config.corsOrigins, exposedHeaders: RATE_LIMIT_HEADERS }),
+      authenticationMiddleware(config),
+      ...limits.middleware,
+    ],
     logger,
   });
   return {

@@ -11,6 +11,13 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   FORBIDDEN = 'FORBIDDEN',
   UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** The gateway's limits on one operation (gateway/limits): nesting, aliases, length, cost. */
+  QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
+  TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
+  TOO_MANY_TOKENS = 'TOO_MANY_TOKENS',
+  QUERY_TOO_COSTLY = 'QUERY_TOO_COSTLY',
+  /** HTTP 429: the caller spent its budget; `extensions.retryAfterSeconds` says for how long. */
+  RATE_LIMITED = 'RATE_LIMITED',
   /** Another service this one depends on did not answer, or answered with an error. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',

@@ -14,6 +14,7 @@ import type { EventEnvelope } from '../../shared/events/contracts';
 import { Viewer } from '../../shared/auth/identity';
 import type { Logger } from '../../shared/logger';
 import { authenticate, gatewayContext, type AuthConfig, type GatewayContext } from '../auth';
+import type { WebSocketLimits } from '../limits/websocket';
 import { DocumentCache } from './document-cache';
 import { CHANGE_ID_VARIABLE, toEventQuery } from './event-query';
 import { SubscriptionHub, audienceOf, type HubMetrics } from './hub';
@@ -29,6 +30,8 @@ export interface SubscriptionServerOptions {
   production: boolean;
   keepAliveMs: number;
   auth: AuthConfig;
+  /** Rate limits for connections and operations, and the query limits, as over HTTP. */
+  limits: WebSocketLimits;
 }
 
 export interface SubscriptionServer {
@@ -43,7 +46,7 @@ export interface SubscriptionServer {
 const ORDER_VISIBLE = `query OrderVisible($id: ID!) { order(id: $id) { id } }`;
 
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
-  const { httpServer, apollo, schema, bus, logger, metrics, production, keepAliveMs, auth } = options;
+  const { httpServer, apollo, schema, bus, logger, metrics, production, keepAliveMs, auth, limits } = options;
 
   const runQuery = async (
     viewer: Viewer,
@@ -78,26 +81,36 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     if (event.type === 'OrderStatusChanged') hub.publish(event as EventEnvelope<'OrderStatusChanged'>);
   });
 
-  const documents = new DocumentCache();
+  const documents = new DocumentCache({ limits: limits.operations });
   const connections = new Connections(auth);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const cleanup = useServer(
     {
       isProd: production,
-      onConnect: (ctx) => connections.open(ctx),
+      // Attempts count against the address's rate limit before authentication, failed ones too.
+      onConnect: async (ctx) => (await limits.admitConnection(ctx.extra.request, ctx.extra.socket)) && connections.open(ctx),
       onClose: (ctx) => connections.close(ctx),
-      // Parsed and validated here (once per distinct text), against the supergraph, so an invalid
-      // operation gets a clear error message before anything runs.
-      onSubscribe: (_ctx, _id, payload) => {
+      // Each operation spends from its user's rate limit; then it is parsed and validated (once per
+      // distinct text) against the supergraph and the query limits, and its cost estimated with its
+      // variables, so an invalid or oversized operation gets a clear error before anything runs.
+      onSubscribe: async (ctx, _id, payload) => {
+        const { identity } = connections.viewer({ connection: ctx });
+        const refused = identity && (await limits.admitOperation(identity.userId));
+        if (refused) return [refused];
         const current = schema();
         if (!current) return [new GraphQLError('The supergraph is not loaded yet; try again shortly.')];
         const checked = documents.check(current, payload.query);
-        if ('errors' in checked) return checked.errors;
+        if ('errors' in checked) {
+          limits.rejectedDocument(checked.errors);
+          return checked.errors;
+        }
         const { document } = checked;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('The document has no operation of that name; give operationName.')];
         const variables = getVariableValues(current, operation.variableDefinitions ?? [], payload.variables ?? {});
         if (variables.errors) return variables.errors;
+        const tooCostly = limits.checkCost(current, document, operation, payload.variables);
+        if (tooCostly) return [tooCostly];
         return {
           schema: current,
           document,

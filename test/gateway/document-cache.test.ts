@@ -1,4 +1,5 @@
 import { buildSchema } from 'graphql';
+import { OperationLimits } from '../../gateway/limits/operation-limits';
 import { DocumentCache } from '../../gateway/subscriptions/document-cache';
 
 const schema = buildSchema(`type Query { hello: String } type Subscription { ticks: Int }`);
@@ -21,7 +22,7 @@ describe('DocumentCache', () => {
   });
 
   it('should check again against a new schema, and forget the least recently used text beyond its capacity', () => {
-    const cache = new DocumentCache(2);
+    const cache = new DocumentCache({ capacity: 2 });
     const before = cache.check(schema, 'subscription { ticks }');
     const renamed = buildSchema(`type Query { hello: String } type Subscription { tocks: Int }`);
     const after = cache.check(renamed, 'subscription { ticks }');
@@ -32,5 +33,19 @@ describe('DocumentCache', () => {
     cache.check(schema, 'subscription { ticks }');
     cache.check(schema, '{ a: hello }');
     expect(cache.check(schema, '{ hello }')).not.toBe(a);
+  });
+
+  it('should refuse texts over the query limits that depend on the text alone, and remember that too', () => {
+    const limits = new OperationLimits({ maxDepth: 1, maxAliases: 1, maxTokens: 8, maxCost: 0 });
+    const cache = new DocumentCache({ limits });
+    const codes = (query: string) => {
+      const checked = cache.check(schema, query);
+      return 'errors' in checked ? checked.errors.map((error) => error.extensions.code) : [];
+    };
+    expect(codes('{ a: hello hello }')).toEqual([]);
+    expect(codes('{ a: hello b: hello }')).toEqual(['TOO_MANY_ALIASES']);
+    expect(codes('{ hello hello hello hello hello hello hello }')).toEqual(['TOO_MANY_TOKENS']);
+    const overLimit = cache.check(schema, '{ a: hello b: hello }');
+    expect(cache.check(schema, '{ a: hello b: hello }')).toBe(overLimit);
   });
 });
