@@ -2,6 +2,7 @@
 // where it was measured, the operation's own figure, so a client can tell what to change.
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../../shared/errors';
+import { rateLimited as rateLimitedBecause } from '../../shared/rate-limit/errors';
 
 /** The codes of the gateway's limits, for counting refusals by code. */
 export const LIMIT_CODES: ReadonlySet<string> = new Set([
@@ -46,7 +47,5 @@ export type RateScope = 'ip' | 'user';
 
 export function rateLimited(scope: RateScope, retryAfterSeconds: number): GraphQLError {
   const who = scope === 'ip' ? 'this address' : 'this account';
-  return new GraphQLError(`Too many requests from ${who}; retry after ${retryAfterSeconds} s.`, {
-    extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds },
-  });
+  return rateLimitedBecause(`Too many requests from ${who}; retry after ${retryAfterSeconds} s.`, retryAfterSeconds);
 }

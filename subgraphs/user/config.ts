@@ -1,6 +1,7 @@
 import type { AccessTokenConfig } from '../../shared/auth/access-token';
 import { readAccessTokenConfig } from '../../shared/auth/config';
 import { readSubgraphConfig, type EnvReader, type SubgraphConfig } from '../../shared/config';
+import type { LoginThrottleConfig } from './login-throttle';
 
 const DAY_SECONDS = 24 * 60 * 60;
 
@@ -9,6 +10,8 @@ export interface UserConfig extends SubgraphConfig {
   accessTokens: AccessTokenConfig;
   /** How long a refresh token may wait before it is used: REFRESH_TOKEN_TTL_SECONDS. */
   refreshTokenTtlSeconds: number;
+  /** Failed logins an account may take within a window before login refuses it for the rest. */
+  loginThrottle: LoginThrottleConfig;
 }
 
 export function readUserConfig(env: EnvReader): UserConfig {
@@ -16,5 +19,9 @@ export function readUserConfig(env: EnvReader): UserConfig {
     ...readSubgraphConfig(env, 'user'),
     accessTokens: readAccessTokenConfig(env),
     refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 30 * DAY_SECONDS, { min: 60, max: 365 * DAY_SECONDS }),
+    loginThrottle: {
+      failuresPerAccount: env.int('LOGIN_FAILURES_PER_ACCOUNT', 10, { min: 0, max: 1_000_000 }),
+      windowSeconds: env.int('LOGIN_FAILURE_WINDOW_SECONDS', 15 * 60, { min: 1, max: DAY_SECONDS }),
+    },
   };
 }

@@ -2,6 +2,7 @@ import type { Viewer } from '../../shared/auth/identity';
 import type { Logger } from '../../shared/logger';
 import type { Db } from './db';
 import { createLoaders, type Loaders } from './loaders';
+import type { LoginThrottle } from './login-throttle';
 import type { SessionConfig } from './sessions';
 
 export interface Context {
@@ -10,10 +11,18 @@ export interface Context {
   logger: Logger;
   /** How signUp, login and refresh sign access tokens and how long refresh tokens last. */
   sessions: SessionConfig;
+  /** Password guesses per account, shared by every request (and every instance, through Redis). */
+  loginThrottle: LoginThrottle;
   /** Who is asking: every authorization rule of this subgraph asks it. */
   viewer: Viewer;
 }
 
-export function createContext(db: Db, logger: Logger, sessions: SessionConfig, viewer: Viewer): Context {
-  return { db, loaders: createLoaders(db), logger, sessions, viewer };
+export function createContext(
+  db: Db,
+  logger: Logger,
+  sessions: SessionConfig,
+  loginThrottle: LoginThrottle,
+  viewer: Viewer,
+): Context {
+  return { db, loaders: createLoaders(db), logger, sessions, loginThrottle, viewer };
 }

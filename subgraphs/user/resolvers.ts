@@ -99,12 +99,18 @@ export const resolvers: GraphQLResolverMap<Context> = {
       }
       return startSession(db, user, sessions);
     },
-    async login(_: unknown, { email, password }: { email: string; password: string }, { db, sessions }: Context) {
+    async login(_: unknown, { email, password }: { email: string; password: string }, context: Context) {
+      const { db, sessions, loginThrottle } = context;
+      const account = email.trim().toLowerCase();
+      // Before anything else: a throttled account answers RATE_LIMITED even to the right password,
+      // and costs no scrypt.
+      await loginThrottle.attempt(account);
       // Too long to be anyone's password (signUp refuses it): no need to spend a hash on it.
       if (password.length > MAX_PASSWORD_LENGTH) throw wrongCredentials();
-      const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+      const user = await db.user.findUnique({ where: { email: account } });
       // Runs scrypt even without a user, so that unknown emails answer as slowly as known ones.
       if (!(await verifyPassword(password, user?.passwordHash)) || !user) throw wrongCredentials();
+      await loginThrottle.succeeded(account);
       return startSession(db, user, sessions);
     },
     refresh: (_: unknown, { refreshToken }: { refreshToken: string }, { db, sessions }: Context) =>

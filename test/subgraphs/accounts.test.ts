@@ -1,19 +1,29 @@
-// Signing up, in and out, and refresh-token rotation, against the real user subgraph.
+// Signing up, in and out, refresh-token rotation and the login throttle, against the real user
+// subgraph.
 import { createHash } from 'node:crypto';
+import Redis from 'ioredis';
+import pino from 'pino';
 import { verifyAccessToken } from '../../shared/auth/access-token';
+import { EnvReader } from '../../shared/config';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { customer, TEST_ACCESS_TOKENS } from '../support/auth';
 import { errorCodes, graphql, ok } from '../support/graphql';
+import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import { userSubgraph } from '../../subgraphs/user/server';
+import { readUserConfig } from '../../subgraphs/user/config';
 import type { Db } from '../../subgraphs/user/db';
+import { LoginThrottle } from '../../subgraphs/user/login-throttle';
 
 let databases: TestDatabases;
 let subgraph: TestSubgraph<Db>;
 
+/** Small, so that the throttle's tests reach it quickly; no other test fails a login this often. */
+const FAILURES_PER_ACCOUNT = 3;
+
 beforeAll(async () => {
   databases = await createTestDatabases(['user']);
-  subgraph = await startTestSubgraph(userSubgraph, databases.user);
+  subgraph = await startTestSubgraph(userSubgraph, databases.user, { LOGIN_FAILURES_PER_ACCOUNT: String(FAILURES_PER_ACCOUNT) });
 });
 
 afterAll(async () => {
@@ -200,6 +210,105 @@ describe('login', () => {
     );
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors?.[0]?.extensions?.field).toBe('password');
+  });
+});
+
+describe('login throttle', () => {
+  const WRONG = 'not the password';
+
+  async function loginCode(email: string, password: string): Promise<string | undefined> {
+    const response = await graphql(subgraph.url, LOGIN, { email, password });
+    return response.errors ? errorCodes(response)[0] : 'OK';
+  }
+
+  /** The next attempt is refused RATE_LIMITED, with a wait the client can honour. */
+  async function expectThrottled(email: string, password: string): Promise<void> {
+    const response = await graphql(subgraph.url, LOGIN, { email, password });
+    expect(response.data).toBeNull();
+    expect(response.errors?.map(({ message, extensions }) => ({ message, extensions }))).toEqual([
+      {
+        message: expect.stringMatching(/^Too many failed logins for this account; try again in \d+ seconds\.$/),
+        extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) },
+      },
+    ]);
+    const wait = response.errors?.[0]?.extensions?.retryAfterSeconds as number;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(15 * 60);
+  }
+
+  it('should refuse an account after too many wrong passwords, even the right one, and no other account', async () => {
+    const account = buildSignUp();
+    const other = buildSignUp();
+    await Promise.all([account, other].map((input) => ok(subgraph.url, SIGN_UP, { input })));
+    // Every spelling login accepts counts against the one account.
+    const spellings = [account.email, account.email.toUpperCase(), `  ${account.email} `];
+    for (const email of spellings) expect(await loginCode(email, WRONG)).toBe('UNAUTHENTICATED');
+    await expectThrottled(account.email, account.password);
+    expect(await loginCode(other.email, other.password)).toBe('OK');
+  });
+
+  it('should throttle an unknown email exactly like an account, revealing nothing', async () => {
+    const unknown = `nobody-${Date.now()}@example.com`;
+    for (let attempt = 0; attempt < FAILURES_PER_ACCOUNT; attempt += 1) {
+      expect(await loginCode(unknown, PASSWORD)).toBe('UNAUTHENTICATED');
+    }
+    await expectThrottled(unknown, PASSWORD);
+  });
+
+  it('should forgive the failures of an account that logs in before reaching the limit', async () => {
+    const account = buildSignUp();
+    await ok(subgraph.url, SIGN_UP, { input: account });
+    for (let attempt = 1; attempt < FAILURES_PER_ACCOUNT; attempt += 1) {
+      expect(await loginCode(account.email, WRONG)).toBe('UNAUTHENTICATED');
+    }
+    expect(await loginCode(account.email, account.password)).toBe('OK');
+    // A whole budget again: without the reset the first of these would already be refused.
+    for (let attempt = 0; attempt < FAILURES_PER_ACCOUNT; attempt += 1) {
+      expect(await loginCode(account.email, WRONG)).toBe('UNAUTHENTICATED');
+    }
+    await expectThrottled(account.email, account.password);
+  });
+
+  it('should not let concurrent guesses check more passwords than the budget allows', async () => {
+    const account = buildSignUp();
+    await ok(subgraph.url, SIGN_UP, { input: account });
+    const codes = await Promise.all([1, 2, 3, 4, 5, 6].map(() => loginCode(account.email, WRONG)));
+    expect(codes.sort()).toEqual([
+      ...Array<string>(FAILURES_PER_ACCOUNT).fill('RATE_LIMITED'),
+      ...Array<string>(6 - FAILURES_PER_ACCOUNT).fill('UNAUTHENTICATED'),
+    ]);
+  });
+
+  it("should count in Redis under the service's prefix, without the email in the key", async () => {
+    const account = buildSignUp();
+    await ok(subgraph.url, SIGN_UP, { input: account });
+    expect(await loginCode(account.email, WRONG)).toBe('UNAUTHENTICATED');
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      // Hashed: a fixed-size key, whatever length of email a client sends.
+      const key = `${TEST_EVENTS_PREFIX}rate:login:${createHash('sha256').update(account.email).digest('hex')}`;
+      expect(await redis.get(key)).toBe('1');
+      expect(await redis.keys(`${TEST_EVENTS_PREFIX}rate:login:*@*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('should be off, and need no Redis, with LOGIN_FAILURES_PER_ACCOUNT=0', async () => {
+    const config = readUserConfig(new EnvReader({ LOGIN_FAILURES_PER_ACCOUNT: '0' }));
+    expect(config.loginThrottle).toEqual({ failuresPerAccount: 0, windowSeconds: 900 });
+    const unreachable = { redisUrl: 'redis://127.0.0.1:1', prefix: TEST_EVENTS_PREFIX, relay: false };
+    const throttle = new LoginThrottle(config.loginThrottle, unreachable, pino({ level: 'silent' }));
+    const started = Date.now();
+    // With a connection to make, start() would wait for the unreachable Redis.
+    await throttle.start();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    for (let attempt = 0; attempt < 20; attempt += 1) await throttle.attempt('someone@example.com');
+    await throttle.stop();
+  });
+
+  it('should default to 10 failures in 15 minutes', () => {
+    expect(readUserConfig(new EnvReader({})).loginThrottle).toEqual({ failuresPerAccount: 10, windowSeconds: 900 });
   });
 });
 

@@ -1,0 +1,122 @@
+// Budgets of attempts per key, counted in Redis so that every instance of a service draws on the
+// same budget: a client spreading attempts over instances behind a load balancer gets no more
+// than one instance would give it. Fixed windows, starting at a key's first attempt.
+//
+// When Redis is unreachable each instance counts in its own memory (rate-limiter-flexible's
+// insurance limiter) until Redis is back: protection stays on, only looser (the budget then holds
+// per instance). Failing open would drop protection exactly while the system is degraded;
+// failing closed would turn a Redis outage into a full outage of the API.
+import Redis from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Logger } from '../logger';
+
+/** A Redis that takes longer than this counts as down for this attempt (memory counts it). */
+const REDIS_TIMEOUT_MS = 500;
+
+/** Within budget; `remaining` and `resetSeconds` are what RateLimit-* headers tell a client. */
+export type Allowed = { allowed: true; limit: number; remaining: number; resetSeconds: number };
+export type Refused = { allowed: false; limit: number; retryAfterSeconds: number };
+export type BudgetDecision = Allowed | Refused;
+
+export interface BudgetOptions {
+  /** Where the budget's keys live in Redis, under the service's EVENTS_PREFIX. */
+  keyPrefix: string;
+  /** Attempts per key and window. */
+  points: number;
+  windowSeconds: number;
+}
+
+export class Budget {
+  private readonly limiter: RateLimiterRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly options: BudgetOptions,
+    private readonly logger: Logger,
+  ) {
+    const { keyPrefix, points, windowSeconds } = options;
+    const limits = { keyPrefix, points, duration: windowSeconds };
+    this.limiter = new RateLimiterRedis({
+      ...limits,
+      storeClient: redis,
+      // Straight to the insurance limiter while the connection is down, instead of waiting.
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory(limits),
+    });
+  }
+
+  /** Spends one attempt of `key`'s budget. */
+  async consume(key: string): Promise<BudgetDecision> {
+    const { points, windowSeconds, keyPrefix } = this.options;
+    try {
+      const spent = await this.limiter.consume(key);
+      return { allowed: true, limit: points, remaining: spent.remainingPoints, resetSeconds: seconds(spent.msBeforeNext) };
+    } catch (outcome) {
+      if (outcome instanceof RateLimiterRes) {
+        return { allowed: false, limit: points, retryAfterSeconds: seconds(outcome.msBeforeNext) };
+      }
+      // Redis and the in-memory insurance both failed: nothing left to count with.
+      this.logger.error({ err: outcome, budget: keyPrefix }, 'rate limit could not be counted; attempt let through');
+      return { allowed: true, limit: points, remaining: points, resetSeconds: windowSeconds };
+    }
+  }
+
+  /** Gives `key` its whole budget back. */
+  async reset(key: string): Promise<void> {
+    try {
+      await this.limiter.delete(key);
+    } catch (error) {
+      // The count then simply runs out with its window.
+      this.logger.error({ err: error, budget: this.options.keyPrefix }, 'rate limit could not be reset');
+    }
+  }
+}
+
+/** Whole seconds, at least 1 (Retry-After: 0 would invite an immediate retry). */
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/**
+ * A connection of its own for budgets that fails fast: no offline queue and a command timeout, so
+ * an attempt never waits for an unreachable Redis (the event bus's connections queue commands
+ * instead). `name` is the connection's name as Redis's CLIENT LIST shows it.
+ */
+export function connectBudgetRedis(redisUrl: string, name: string, logger: Logger): Redis {
+  const redis = new Redis(redisUrl, {
+    connectionName: name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: REDIS_TIMEOUT_MS,
+    retryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
+  });
+  let down = false;
+  redis.on('error', (error) => {
+    // One line per outage, not one per retry.
+    if (!down)
+      logger.warn({ err: error, connection: name }, 'rate limits: Redis unreachable, counting per instance until it is back');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info({ connection: name }, 'rate limits: Redis is back, budgets are shared across instances again');
+    down = false;
+  });
+  return redis;
+}
+
+/**
+ * Resolves once `redis` is up, or after `timeoutMs` without it (memory counts meanwhile): until
+ * then each instance would count on its own, so a service waits for it before it serves.
+ */
+export async function budgetRedisReady(redis: Redis, timeoutMs = 3_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+  });
+}
