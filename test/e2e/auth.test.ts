@@ -9,7 +9,7 @@ import { ADMIN, TEST_ACCESS_TOKENS, accessToken, customer, internalIdentity } fr
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok, type Endpoint } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
-import { connect, subscribe, type TestSubscription } from '../support/subscriptions';
+import { connect, subscribe, watcher, type TestSubscription } from '../support/subscriptions';
 import { createProduct, payForOrder, placeOrder, reached } from './helpers';
 
 let databases: TestDatabases;
@@ -18,7 +18,8 @@ let productId: string;
 /** Two customers who signed up through the gateway, each with an order and a payment. */
 let alice: Customer;
 let bob: Customer;
-const open: TestSubscription[] = [];
+const subscriptions = watcher();
+const { watch } = subscriptions;
 
 interface Customer {
   id: string;
@@ -61,12 +62,6 @@ async function signUp(name: string): Promise<Customer> {
   };
 }
 
-async function watch(gateway: Endpoint, query: string, variables: Record<string, unknown> = {}) {
-  const subscription = await subscribe(gateway, query, variables);
-  open.push(subscription);
-  return subscription;
-}
-
 /** How the gateway closed a WebSocket that tried to connect with `connectionParams`. */
 async function closeCodeFor(connectionParams: Record<string, unknown>): Promise<number> {
   const client = connect(stack.gatewayUrl, connectionParams);
@@ -89,9 +84,7 @@ beforeAll(async () => {
   [alice, bob] = await Promise.all([signUp('Alice'), signUp('Bob')]);
 }, 120_000);
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((subscription) => subscription.close()));
-});
+afterEach(() => subscriptions.closeAll());
 
 afterAll(async () => {
   await stack?.stop();

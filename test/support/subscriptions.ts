@@ -117,3 +117,19 @@ function barrier(client: Client): Promise<void> {
     client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve });
   });
 }
+
+/**
+ * Subscriptions a test file opens with `watch`, each on its own socket, all closed by
+ * `closeAll` (call it in afterEach) so a failing test leaves no socket behind.
+ */
+export function watcher() {
+  const open: TestSubscription[] = [];
+  return {
+    async watch(target: string | Endpoint, query: string, variables: Record<string, unknown> = {}): Promise<TestSubscription> {
+      const subscription = await subscribe(target, query, variables);
+      open.push(subscription);
+      return subscription;
+    },
+    closeAll: () => Promise.all(open.splice(0).map((subscription) => subscription.close())),
+  };
+}
