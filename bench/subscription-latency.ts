@@ -237,7 +237,7 @@ const SECRETS = { JWT_SECRET: randomBytes(32).toString('hex'), INTERNAL_SECRET: 
 /** An Authorization header value for `identity`, valid for the whole run. */
 function bearer(identity: Identity): string {
   const config = readAccessTokenConfig(new EnvReader({ NODE_ENV: 'production', ...SECRETS }));
-  return `Bearer ${signAccessToken(identity, { ...config, accessTokenTtlSeconds: 6 * 60 * 60 })}`;
+  return `Bearer ${signAccessToken(identity, { ...config, accessTokenTtlSeconds: 6 * 60 * 60 }).token}`;
 }
 
 async function request(url: string, query: string, variables: Record<string, unknown>, authorization: string) {

@@ -2,7 +2,7 @@
 // once per WebSocket) and from then on carries the caller to subgraphs only as a token signed
 // with the internal secret. Identity headers a client sends are never forwarded.
 import type express from 'express';
-import { bearerToken, verifyAccessToken, type AccessTokenConfig, type VerifiedAccessToken } from '../shared/auth/access-token';
+import { bearerToken, verifyAccessToken, type AccessTokenConfig } from '../shared/auth/access-token';
 import { Viewer } from '../shared/auth/identity';
 import { signInternalToken, type InternalTokenConfig } from '../shared/auth/internal-token';
 import { ErrorCode } from '../shared/errors';
@@ -16,12 +16,25 @@ export interface AuthConfig {
 /** What every operation through the gateway runs with. */
 export interface GatewayContext {
   viewer: Viewer;
-  /** The caller signed for subgraphs; absent for anonymous callers. */
-  identityToken?: string;
+  /** The caller signed for subgraphs; undefined for anonymous callers. */
+  identityToken(): string | undefined;
 }
 
 export function gatewayContext(viewer: Viewer, config: AuthConfig): GatewayContext {
-  return viewer.identity ? { viewer, identityToken: signInternalToken(viewer.identity, 'gateway', config.internal) } : { viewer };
+  let token: string | undefined;
+  return {
+    viewer,
+    // Signed at the operation's first subgraph fetch and reused by the others: an operation refused
+    // at the gateway, or answered without a subgraph, signs nothing.
+    identityToken: () =>
+      viewer.identity ? (token ??= signInternalToken(viewer.identity, 'gateway', config.internal)) : undefined,
+  };
+}
+
+export interface Authenticated {
+  viewer: Viewer;
+  /** When the access token expires, in seconds since the epoch. */
+  expiresAt: number;
 }
 
 /**
@@ -29,9 +42,11 @@ export function gatewayContext(viewer: Viewer, config: AuthConfig): GatewayConte
  * for a malformed, forged or expired token, so a client with a bad token learns it at once
  * instead of silently seeing the anonymous view.
  */
-export function authenticate(authorization: string | undefined, config: AuthConfig): VerifiedAccessToken | null {
+export function authenticate(authorization: string | undefined, config: AuthConfig): Authenticated | null {
   const token = bearerToken(authorization);
-  return token ? verifyAccessToken(token, config.accessTokens) : null;
+  if (!token) return null;
+  const { expiresAt, ...identity } = verifyAccessToken(token, config.accessTokens);
+  return { viewer: new Viewer(identity), expiresAt };
 }
 
 /** Viewer of a request, for the middleware after this one and for the GraphQL context. */
@@ -43,8 +58,7 @@ export function requestViewer(res: express.Response): Viewer {
 export function authenticationMiddleware(config: AuthConfig): express.RequestHandler {
   return (req, res, next) => {
     try {
-      const verified = authenticate(req.headers.authorization, config);
-      res.locals.viewer = verified ? new Viewer({ userId: verified.userId, role: verified.role }) : Viewer.anonymous;
+      res.locals.viewer = authenticate(req.headers.authorization, config)?.viewer ?? Viewer.anonymous;
       next();
     } catch (error) {
       const message = error instanceof GraphQLError ? error.message : 'The access token is not valid.';

@@ -37,7 +37,9 @@ export async function createGatewayServer(
         // The only identity a subgraph hears of: the gateway's own signed token. Client headers
         // are not forwarded at all, so a client's made-up identity header never gets through.
         willSendRequest: ({ request, context }) => {
-          if (context.identityToken) request.http?.headers.set(IDENTITY_HEADER, context.identityToken);
+          // Optional: a request the gateway makes for itself has no operation context.
+          const token = context.identityToken?.();
+          if (token) request.http?.headers.set(IDENTITY_HEADER, token);
         },
         // Node's fetch keeps connections to each subgraph alive and reuses them. A subgraph that
         // is down or too slow becomes a coded error on the fields it owns; the rest still answers.

@@ -186,7 +186,7 @@ class Connections {
       return false; // graphql-ws closes with 4403 Forbidden
     }
     if (!verified) return false;
-    this.viewers.set(ctx, new Viewer({ userId: verified.userId, role: verified.role }));
+    this.viewers.set(ctx, verified.viewer);
     const expiry = setTimeout(
       () => ctx.extra.socket.close(CloseCode.Unauthorized, 'Access token expired'),
       Math.max(0, verified.expiresAt * 1000 - Date.now()),

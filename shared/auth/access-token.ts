@@ -19,14 +19,16 @@ export interface VerifiedAccessToken extends Identity {
   expiresAt: number;
 }
 
-export function signAccessToken(identity: Identity, config: AccessTokenConfig): string {
-  return jwt.sign({ role: identity.role }, config.jwtSecret, {
+/** A new access token, with the expiry it carries (seconds since the epoch) for clients to see. */
+export function signAccessToken(identity: Identity, config: AccessTokenConfig): { token: string; expiresAt: number } {
+  const expiresAt = Math.floor(Date.now() / 1000) + config.accessTokenTtlSeconds;
+  const token = jwt.sign({ role: identity.role, exp: expiresAt }, config.jwtSecret, {
     algorithm: ALGORITHM,
     subject: identity.userId,
     issuer: config.issuer,
     audience: config.audience,
-    expiresIn: config.accessTokenTtlSeconds,
   });
+  return { token, expiresAt };
 }
 
 /** The identity in a valid access token; UNAUTHENTICATED for anything else, saying which. */

@@ -5,7 +5,7 @@
 // and issues the next one in the same family. A used token presented again means someone holds
 // a copy: the whole family is revoked, the thief's session and the owner's alike.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { signAccessToken, verifyAccessToken, type AccessTokenConfig } from '../../shared/auth/access-token';
+import { signAccessToken, type AccessTokenConfig } from '../../shared/auth/access-token';
 import { unauthenticated } from '../../shared/auth/identity';
 import type { Prisma, User } from '../../prisma/user/generated/client';
 import type { Db } from './db';
@@ -41,9 +41,7 @@ async function issue(db: Db | Tx, user: User, familyId: string, config: SessionC
   await db.refreshToken.create({
     data: { userId: user.id, familyId, tokenHash: hashRefreshToken(refreshToken), expiresAt: refreshTokenExpiresAt },
   });
-  const accessToken = signAccessToken({ userId: user.id, role: user.role }, config.accessTokens);
-  // The expiry the token itself carries, rather than a second clock reading that could differ by a second.
-  const { expiresAt } = verifyAccessToken(accessToken, config.accessTokens);
+  const { token: accessToken, expiresAt } = signAccessToken({ userId: user.id, role: user.role }, config.accessTokens);
   return { accessToken, accessTokenExpiresAt: new Date(expiresAt * 1000), refreshToken, refreshTokenExpiresAt, user };
 }
 

@@ -22,7 +22,7 @@ export function customer(userId: string): Identity {
 }
 
 export function accessToken(identity: Identity, ttlSeconds = TEST_ACCESS_TOKENS.accessTokenTtlSeconds): string {
-  return signAccessToken(identity, { ...TEST_ACCESS_TOKENS, accessTokenTtlSeconds: ttlSeconds });
+  return signAccessToken(identity, { ...TEST_ACCESS_TOKENS, accessTokenTtlSeconds: ttlSeconds }).token;
 }
 
 /** `Authorization: Bearer ...` for requests through the gateway. */
