@@ -5,7 +5,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import cors from 'cors';
 import { Counter, Gauge } from 'prom-client';
-import { EventBus } from '../shared/events/bus';
+import { createEventBus } from '../shared/events/bus';
 import { serviceUnavailable } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
@@ -54,7 +54,7 @@ export async function createGatewayServer(
       }),
     logger,
   });
-  const bus = new EventBus(config.events, 'gateway', logger);
+  const bus = createEventBus(config.events, 'gateway', logger);
   const service = createHttpService({
     logger,
     metrics,

@@ -1,34 +1,77 @@
-// `npm start`: the whole supergraph on this machine. Composes the supergraph, creates and migrates
-// the four databases, seeds them on the first run, then starts each subgraph and the gateway as
-// its own process on its default port. Ctrl-C stops everything cleanly.
-import { writeFileSync, readFileSync, existsSync } from 'node:fs';
-import Redis from 'ioredis';
+// `npm start`: the whole supergraph on this machine, with nothing installed but Node.
+//
+// Each subgraph's database is the one its *_DATABASE_URL names, or else an embedded PostgreSQL
+// (PGlite) in DATA_DIR/<subgraph> (.data/ by default), kept between runs. With REDIS_URL set the
+// services share Redis and each runs as its own process; without it they run in this process on
+// the in-process event bus, each still on its own port with its own database. First start
+// creates and migrates the databases and seeds them; Ctrl-C (or SIGTERM) stops everything
+// cleanly.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { composeSupergraph, SUPERGRAPH_SDL } from '../gateway/compose';
-import { migrateAll } from '../prisma/migrate';
+import { startGateway } from '../gateway/start';
 import { DEMO_ACCOUNTS, seed } from '../prisma/seed/index';
-import { EnvReader, readEventBusConfig } from '../shared/config';
-import { startServiceProcess, type ServiceProcess } from '../shared/process/service-process';
-import { DEFAULT_PORTS, SUBGRAPHS, type SubgraphName } from '../shared/services';
+import { EnvReader } from '../shared/config';
+import { acquireEmbedded, embeddedUrl, isEmbeddedUrl, type EmbeddedHandle } from '../shared/db/embedded';
+import { ensureDatabase } from '../shared/db/ensure-database';
+import { applyMigrations } from '../shared/db/migrations';
+import { inProcessHub } from '../shared/events/in-process-bus';
+import { setLogDestination } from '../shared/logger';
+import { startServiceProcess } from '../shared/process/service-process';
+import { formatLogLines } from '../shared/process/terminal-log';
+import type { ReadyMessage, RunningService } from '../shared/server/run';
+import {
+  databaseUrlVar,
+  DEFAULT_PORTS,
+  localGraphQLUrl,
+  START_WAVES,
+  SUBGRAPHS,
+  subgraphUrlVar,
+  type SubgraphName,
+} from '../shared/services';
+import { startSubgraphNamed } from '../subgraphs/runtimes';
 
+type ServiceName = SubgraphName | 'gateway';
+
+const started = performance.now();
 const step = (message: string) => console.log(`\u25b8 ${message}`);
+const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
-/** Fails fast, with what to do, when a server the supergraph needs is not there. */
-async function requireRedis(): Promise<void> {
-  const { redisUrl } = readEventBusConfig(new EnvReader());
-  const redis = new Redis(redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 3_000,
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch {
-    throw new Error(`Redis is not reachable at ${redisUrl}: start it, or set REDIS_URL.`);
-  } finally {
-    redis.disconnect();
+interface Plan {
+  databases: Record<SubgraphName, string>;
+  /** No REDIS_URL: every service in this process, on the in-process event bus. */
+  inProcess: boolean;
+  /** PORT=0: every service on a free port (tests, or a second copy beside the first). */
+  port: (name: ServiceName) => number;
+  seed: boolean;
+}
+
+function plan(env: NodeJS.ProcessEnv): Plan {
+  const dataDir = path.resolve(env.DATA_DIR ?? '.data');
+  const databases = Object.fromEntries(
+    SUBGRAPHS.map((name) => [name, env[databaseUrlVar(name)] || embeddedUrl(path.join(dataDir, name))]),
+  ) as Record<SubgraphName, string>;
+  const gatewayPort = Number(env.PORT || DEFAULT_PORTS.gateway);
+  return {
+    databases,
+    inProcess: !env.REDIS_URL,
+    port: (name) => (gatewayPort === 0 ? 0 : name === 'gateway' ? gatewayPort : DEFAULT_PORTS[name]),
+    seed: env.SEED !== 'off',
+  };
+}
+
+function describeDatabase(url: string): string {
+  if (isEmbeddedUrl(url)) return `embedded PostgreSQL in ${path.relative(process.cwd(), url.slice('pglite:'.length)) || '.'}`;
+  const { host, pathname } = new URL(url);
+  return `PostgreSQL at ${host}${pathname}`;
+}
+
+function checkSupergraph(): void {
+  const composition = composeSupergraph();
+  if (!composition.ok) throw new Error(`composition failed:\n  - ${composition.errors.join('\n  - ')}`);
+  if (!existsSync(SUPERGRAPH_SDL) || readFileSync(SUPERGRAPH_SDL, 'utf8') !== composition.supergraphSdl) {
+    writeFileSync(SUPERGRAPH_SDL, composition.supergraphSdl);
+    console.log('  supergraph SDL updated: commit gateway/supergraph.graphql');
   }
 }
 
@@ -36,94 +79,171 @@ function explainDatabaseError(error: unknown): unknown {
   const { code, address, port } = error as { code?: string; address?: string; port?: number };
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') {
     return new Error(
-      `PostgreSQL is not reachable at ${address ?? '?'}:${port ?? '?'}: start it, or set the *_DATABASE_URL variables.`,
+      `PostgreSQL is not reachable at ${address ?? '?'}:${port ?? '?'}: start it, set the *_DATABASE_URL variables, or unset them for embedded databases.`,
     );
   }
   return error;
 }
 
-/** Pino's JSON lines, shortened to "[service] message" for a terminal. */
-function printServiceOutput(name: string) {
-  return (chunk: string) => {
-    for (const line of chunk.split('\n').filter(Boolean)) {
-      try {
-        const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
-        const level = (entry.level ?? 30) >= 50 ? 'error ' : (entry.level ?? 30) >= 40 ? 'warn ' : '';
-        console.log(`[${name}] ${level}${entry.msg ?? ''}${entry.err?.message ? `: ${entry.err.message}` : ''}`);
-      } catch {
-        console.log(`[${name}] ${line}`);
-      }
-    }
+/**
+ * Creates missing databases, then migrates each. With `hold`, the embedded ones stay open
+ * afterwards, so the services of this process join them instead of opening them again.
+ */
+async function prepareDatabases({ databases }: Plan, hold: boolean): Promise<EmbeddedHandle[]> {
+  const created = new Set<SubgraphName>();
+  for (const name of SUBGRAPHS) {
+    const fresh = await ensureDatabase(databases[name]).catch((error: unknown) => {
+      throw explainDatabaseError(error);
+    });
+    if (fresh) created.add(name);
+  }
+  const holds = hold ? Object.values(databases).filter(isEmbeddedUrl).map(acquireEmbedded) : [];
+  for (const name of SUBGRAPHS) {
+    const url = databases[name];
+    const applied = await applyMigrations(name, url);
+    const what = [created.has(name) && 'created', applied.length && `${applied.length} migration(s) applied`]
+      .filter(Boolean)
+      .join(', ');
+    console.log(`  ${name.padEnd(8)} ${describeDatabase(url)}: ${what || 'up to date'}`);
+  }
+  return holds;
+}
+
+/** Starts one service; resolves with its /graphql URL and how to stop it. */
+type Launch = (name: ServiceName, env: Record<string, string>) => Promise<{ url: string; close(): Promise<void> }>;
+
+function launchInProcess(): Launch {
+  return async (name, env) => {
+    const reader = new EnvReader({ ...process.env, ...env, EVENT_BUS: 'in-process' });
+    const service: RunningService =
+      name === 'gateway' ? await startGateway(reader) : await startSubgraphNamed[name](reader, { migrate: false });
+    return { url: localGraphQLUrl(service.port), close: service.close };
+  };
+}
+
+function launchProcesses(onExit: (name: ServiceName, code: number | null) => void): Launch {
+  return async (name, env) => {
+    const service = await startServiceProcess(name, {
+      env,
+      onOutput: (chunk) => formatLogLines(chunk, name).forEach((line) => console.log(line)),
+    });
+    service.child.once('exit', (code) => onExit(name, code));
+    return { url: service.url, close: async () => void (await service.stop()) };
   };
 }
 
 async function main(): Promise<void> {
+  const env = process.env;
+  const launch = plan(env);
   step('composing the supergraph');
-  const composition = composeSupergraph();
-  if (!composition.ok) throw new Error(`composition failed:\n  - ${composition.errors.join('\n  - ')}`);
-  if (!existsSync(SUPERGRAPH_SDL) || readFileSync(SUPERGRAPH_SDL, 'utf8') !== composition.supergraphSdl) {
-    writeFileSync(SUPERGRAPH_SDL, composition.supergraphSdl);
-    console.log('  supergraph SDL updated: commit gateway/supergraph.graphql');
+  checkSupergraph();
+
+  step('preparing databases (created, migrated, seeded on first start)');
+  const holds = await prepareDatabases(launch, launch.inProcess);
+  if (launch.seed) {
+    const { summary } = await seed(launch.databases, { ifEmpty: true });
+    console.log(`  ${summary}`);
   }
 
-  step('checking PostgreSQL and Redis, migrating databases');
-  await requireRedis();
-  await migrateAll(SUBGRAPHS, (line) => console.log(`  ${line}`)).catch((error: unknown) => {
-    throw explainDatabaseError(error);
-  });
-
-  step('seeding (first run only)');
-  const { summary } = await seed({}, { ifEmpty: true });
-  console.log(`  ${summary}`);
-
-  const started: ServiceProcess[] = [];
+  let stopping = 0;
+  const running: { name: ServiceName; close(): Promise<void> }[] = [];
   const stopAll = async () => {
-    // The gateway first, so no request reaches a subgraph that is already going away.
-    for (const service of started.reverse()) await service.stop();
+    // Events not yet handled stay in their outboxes for the next start.
+    inProcessHub.close();
+    // The gateway first (its WebSockets close with 1001 Going Away), so no request reaches a
+    // subgraph that is already going away; then the subgraphs, each finishing what is in flight.
+    const gateway = running.filter((service) => service.name === 'gateway');
+    const subgraphs = running.filter((service) => service.name !== 'gateway');
+    await Promise.all(gateway.map((service) => service.close()));
+    await Promise.all(subgraphs.map((service) => service.close()));
   };
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping the supergraph`);
-    stopAll().then(() => process.exit(0));
+  const shutdown = (reason: string) => {
+    if (stopping) {
+      // Ctrl-C reaches us twice (from the terminal and relayed by tsx): only a later one forces.
+      if (performance.now() - stopping < 1_000) return;
+      console.log('forced to stop');
+      process.exit(1);
+    }
+    stopping = performance.now();
+    console.log(`\n${reason}: stopping the supergraph`);
+    stopAll().then(
+      () => {
+        console.log('stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error('error while stopping:', error);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
-  const start = async (name: SubgraphName | 'gateway') => {
-    const service = await startServiceProcess(name, {
-      env: { PORT: String(DEFAULT_PORTS[name]) },
-      onOutput: printServiceOutput(name),
-    });
-    started.push(service);
-    // A service that dies later takes the others down with it: a half-running supergraph misleads.
-    service.child.once('exit', (code) => {
-      if (!stopping) {
-        console.error(`${name} exited unexpectedly (code ${code})`);
-        shutdown('service exit');
-      }
-    });
-  };
-  step('starting subgraphs and gateway');
+  const start = launch.inProcess
+    ? launchInProcess()
+    : launchProcesses((name, code) => {
+        // A service that dies takes the others down with it: a half-running supergraph misleads.
+        if (!stopping) {
+          console.error(`${name} exited unexpectedly (code ${code})`);
+          shutdown('service exit');
+        }
+      });
+  if (launch.inProcess) {
+    setLogDestination({ write: (chunk: string) => void formatLogLines(chunk).forEach((line) => console.log(line)) });
+    // Events left in the outboxes by the last run wait until every consumer listens.
+    inProcessHub.hold();
+  }
+  // Released before other processes open the embedded databases (one opener at a time).
+  else await Promise.all(holds.splice(0).map((hold) => hold.release()));
+
+  step(`starting subgraphs and gateway (${launch.inProcess ? 'one process, in-process event bus' : 'one process each, Redis'})`);
+  const urls = {} as Record<SubgraphName, string>;
   try {
-    await Promise.all(SUBGRAPHS.map(start));
-    await start('gateway');
+    for (const wave of START_WAVES) {
+      await Promise.all(
+        wave.map(async (name) => {
+          const peers = Object.fromEntries(
+            Object.entries(urls).map(([peer, url]) => [subgraphUrlVar(peer as SubgraphName), url]),
+          );
+          const service = await start(name, {
+            ...peers,
+            PORT: String(launch.port(name)),
+            [databaseUrlVar(name)]: launch.databases[name],
+          });
+          running.push({ name, close: service.close });
+          urls[name] = service.url;
+        }),
+      );
+    }
+    const peers = Object.fromEntries(SUBGRAPHS.map((name) => [subgraphUrlVar(name), urls[name]]));
+    const gateway = await start('gateway', { ...peers, PORT: String(launch.port('gateway')) });
+    running.push({ name: 'gateway', close: gateway.close });
+    inProcessHub.open();
+    await Promise.all(holds.splice(0).map((hold) => hold.release()));
+    printBanner(gateway.url, urls);
+    process.send?.({
+      type: 'ready',
+      port: Number(new URL(gateway.url).port),
+      services: Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, Number(new URL(url).port)])),
+    } satisfies ReadyMessage);
   } catch (error) {
-    stopping = true;
+    stopping = performance.now();
     await stopAll();
     throw error;
   }
+}
 
-  const gateway = `http://localhost:${DEFAULT_PORTS.gateway}/graphql`;
+function printBanner(gatewayUrl: string, urls: Record<SubgraphName, string>): void {
+  const gateway = gatewayUrl.replace('127.0.0.1', 'localhost');
   console.log(`
-  Supergraph ready
+  Supergraph ready in ${seconds()}
     GraphQL (HTTP)   ${gateway}
-    Subscriptions    ${gateway.replace('http', 'ws')}  (graphql-ws)
     Apollo Sandbox   ${gateway}  (open it in a browser)
+    Subscriptions    ${gateway.replace('http', 'ws')}  (graphql-ws)
     Demo logins      ${DEMO_ACCOUNTS.admin.email} / ${DEMO_ACCOUNTS.admin.password} (ADMIN)
                      ${DEMO_ACCOUNTS.customer.email} / ${DEMO_ACCOUNTS.customer.password} (CUSTOMER)
-    Subgraphs        ${SUBGRAPHS.map((name) => `${name} :${DEFAULT_PORTS[name]}`).join(', ')}
+    Subgraphs        ${SUBGRAPHS.map((name) => `${name} :${new URL(urls[name]).port}`).join(', ')}
   Ctrl-C stops everything.
 `);
 }

@@ -136,12 +136,16 @@ export interface SubgraphConfig extends ServiceConfig {
   internal: InternalTokenConfig;
 }
 
-/** Redis for the event bus; every key starts with EVENTS_PREFIX. */
+/**
+ * The event bus: Redis Streams (REDIS_URL), or the in-process bus (EVENT_BUS=in-process) when
+ * every service runs in one process. Every key starts with EVENTS_PREFIX.
+ */
 export function readEventBusConfig(env: EnvReader): EventBusConfig {
   const prefix = env.string('EVENTS_PREFIX', 'shop:');
   if (!/^[\w.:-]{1,64}$/.test(prefix)) env.problems.push('EVENTS_PREFIX must be 1-64 characters of letters, digits, . : _ -');
+  const inProcess = env.oneOf('EVENT_BUS', ['redis', 'in-process'], 'redis') === 'in-process';
   return {
-    redisUrl: env.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl: inProcess ? null : env.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     prefix,
     relay: env.oneOf('OUTBOX_RELAY', ['on', 'off'], 'on') === 'on',
   };
@@ -151,7 +155,7 @@ export function readEventBusConfig(env: EnvReader): EventBusConfig {
 export function readSubgraphConfig(env: EnvReader, name: SubgraphName): SubgraphConfig {
   return {
     ...readServiceConfig(env, DEFAULT_PORTS[name]),
-    databaseUrl: env.url(databaseUrlVar(name), defaultDatabaseUrl(name), ['postgresql:', 'postgres:']),
+    databaseUrl: env.url(databaseUrlVar(name), defaultDatabaseUrl(name), ['postgresql:', 'postgres:', 'pglite:']),
     databasePoolSize: env.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     events: readEventBusConfig(env),
     internal: readInternalTokenConfig(env),

@@ -25,3 +25,14 @@ export function subgraphUrlVar(name: SubgraphName): string {
 export function isSubgraphName(value: string): value is SubgraphName {
   return (SUBGRAPHS as readonly string[]).includes(value);
 }
+
+/**
+ * The order subgraphs start in: each wave after the subgraphs it calls (order calls user and
+ * product, payment calls order), the subgraphs of one wave side by side.
+ */
+export const START_WAVES: readonly (readonly SubgraphName[])[] = [['user', 'product'], ['order'], ['payment']];
+
+/** The URL of a service listening on `port` of this machine. */
+export function localGraphQLUrl(port: number): string {
+  return `http://127.0.0.1:${port}/graphql`;
+}

@@ -5,7 +5,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { EnvReader, readEventBusConfig, readSubgraphConfig } from '../shared/config';
-import { EventBus } from '../shared/events/bus';
+import { createEventBus, type EventBus } from '../shared/events/bus';
+import { redisSink } from '../shared/events/redis-bus';
 import { StreamConsumer, type EventHandlers, type StreamConsumerOptions } from '../shared/events/consumer';
 import type { EventEnvelope, EventPayloads } from '../shared/events/contracts';
 import { claimEvent, enqueueEvent } from '../shared/events/outbox';
@@ -110,8 +111,7 @@ async function startRelay(prefix: string, options: Partial<OutboxRelayOptions> =
   const publisher = createRedis(TEST_REDIS_URL, 'events-test:publisher', logger);
   const relay = new OutboxRelay({
     databaseUrl: databases.order,
-    redis: publisher,
-    prefix,
+    sink: redisSink(publisher, prefix),
     logger,
     pollIntervalMs: 60_000,
     ...options,
@@ -155,7 +155,7 @@ async function pending(prefix: string): Promise<{ entry: string; consumer: strin
 function startBus(prefix: string) {
   // A service name of its own, so this test's connections are told apart in CLIENT LIST.
   const service = `events-test-${randomBytes(3).toString('hex')}`;
-  const bus = new EventBus(
+  const bus = createEventBus(
     readEventBusConfig(new EnvReader({ REDIS_URL: TEST_REDIS_URL, EVENTS_PREFIX: prefix })),
     service,
     logger,
@@ -511,7 +511,12 @@ describe('shutdown', () => {
     leftovers.push(() => proxy.close());
     const connect = (purpose: string) => createRedis(proxy.url, `events-test:${purpose}`, logger);
     const [publisher, consumerConnection, tailConnection] = [connect('publisher'), connect('consumer'), connect('tail')];
-    const relay = new OutboxRelay({ databaseUrl: databases.order, redis: publisher, prefix, logger, pollIntervalMs: 60_000 });
+    const relay = new OutboxRelay({
+      databaseUrl: databases.order,
+      sink: redisSink(publisher, prefix),
+      logger,
+      pollIntervalMs: 60_000,
+    });
     const consumer = new StreamConsumer({
       redis: consumerConnection,
       prefix,

@@ -13,13 +13,14 @@ const WINDOW_SECONDS = 60;
 export type RateDecision = Allowed | (Refused & { scope: RateScope });
 
 export class RateLimits {
-  private readonly redis: Redis | undefined;
+  private readonly redis: Redis | null = null;
   private readonly ip: Budget | undefined;
   private readonly user: Budget | undefined;
 
   constructor(config: RateLimitConfig, events: EventBusConfig, logger: Logger) {
     if (!config.ipPerMinute && !config.userPerMinute) return;
-    const redis = connectBudgetRedis(events.redisUrl, `${events.prefix}gateway:rate-limits`, logger);
+    const redis =
+      events.redisUrl === null ? null : connectBudgetRedis(events.redisUrl, `${events.prefix}gateway:rate-limits`, logger);
     this.redis = redis;
     const budget = (scope: RateScope, perMinute: number) =>
       perMinute > 0

@@ -1,10 +1,13 @@
 import pg from 'pg';
+import { isEmbeddedUrl, prepareEmbedded } from './embedded';
 
 /**
  * Creates the database a URL names if it does not exist yet (a fresh PostgreSQL server has none of
- * ours). Connects to the server's `postgres` maintenance database with the same credentials.
+ * ours). Connects to the server's `postgres` maintenance database with the same credentials. An
+ * embedded database gets its data directory.
  */
 export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  if (isEmbeddedUrl(databaseUrl)) return prepareEmbedded(databaseUrl);
   const url = new URL(databaseUrl);
   const database = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';

@@ -9,6 +9,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg' with { 'resolution-mode': 'import' };
 import { prismaPaths } from '../paths';
 import type { SubgraphName } from '../services';
+import { acquireEmbedded, isEmbeddedUrl } from './embedded';
 import { openSchemaEngine, type SchemaEngine, type SchemaFile } from './schema-engine';
 
 const NO_FILTERS = { externalTables: [], externalEnums: [] };
@@ -60,18 +61,41 @@ async function withEngine<T>(
 /**
  * Applies the pending migrations of one subgraph to its database: `prisma migrate deploy`.
  * Idempotent, and safe when several replicas start at once (the engine takes an advisory lock).
+ * The same engine and migration folders serve a PostgreSQL server and an embedded database.
  * Returns the names of the migrations it applied.
  */
 export async function applyMigrations(name: SubgraphName, databaseUrl: string): Promise<string[]> {
   const migrationsList = await readMigrationList(name);
-  // Our own pool, ended when done: the engine does not close its connections, and one left open
-  // would hold the migration advisory lock until the process exits.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  try {
-    return await withEngine(await readSchemaFile(name), new PrismaPg(pool), async (engine) => {
+  const schema = await readSchemaFile(name);
+  return withMigrationAdapter(databaseUrl, (adapter) =>
+    withEngine(schema, adapter, async (engine) => {
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
       return appliedMigrationNames;
-    });
+    }),
+  );
+}
+
+/**
+ * Runs `work` with an adapter of its own on the database, closed when done: the engine does not
+ * close its connections, and one left open would hold the migration advisory lock (or the
+ * embedded database) until the process exits.
+ */
+async function withMigrationAdapter<T>(
+  url: string,
+  work: (adapter: SqlMigrationAwareDriverAdapterFactory) => Promise<T>,
+): Promise<T> {
+  if (isEmbeddedUrl(url)) {
+    const { PrismaPGlite } = require('pglite-prisma-adapter') as typeof import('pglite-prisma-adapter');
+    const handle = acquireEmbedded(url);
+    try {
+      return await work(new PrismaPGlite(handle.pglite));
+    } finally {
+      await handle.release();
+    }
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  try {
+    return await work(new PrismaPg(pool));
   } finally {
     await pool.end();
   }
@@ -83,7 +107,7 @@ export async function applyMigrations(name: SubgraphName, databaseUrl: string): 
  * in-memory PGlite as the shadow database, so no server is needed.
  */
 export async function diffMigrationsToSchema(name: SubgraphName, schema?: SchemaFile): Promise<string> {
-  // Dev-only dependencies, loaded on demand so production images need not ship them.
+  // Loaded on demand: services on a PostgreSQL server never need them.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PrismaPGlite } = await import('pglite-prisma-adapter');
   schema ??= await readSchemaFile(name);

@@ -1,15 +1,36 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SubgraphConfig } from '../config';
+import { acquireEmbedded, isEmbeddedUrl } from './embedded';
 
-/** The driver adapter every subgraph's Prisma client runs on: node-postgres, one pool per process. */
-export function createDatabaseAdapter(config: Pick<SubgraphConfig, 'databaseUrl' | 'databasePoolSize'>): PrismaPg {
-  return new PrismaPg({ connectionString: config.databaseUrl, max: config.databasePoolSize });
+/**
+ * The driver adapter for a database URL: node-postgres with a pool of `poolSize` for a server,
+ * or the process's PGlite instance for an embedded database (`pglite:<directory>`). Disconnecting
+ * the client (or the engine) that uses it lets go of the embedded database.
+ */
+export function databaseAdapter(url: string, poolSize: number): SqlMigrationAwareDriverAdapterFactory {
+  if (!isEmbeddedUrl(url)) return new PrismaPg({ connectionString: url, max: poolSize });
+  // Required lazily, as PGlite itself: a server deployment never loads either.
+  const { PrismaPGlite } = require('pglite-prisma-adapter') as typeof import('pglite-prisma-adapter');
+  // The database is joined at connect, not before: a client that never connects holds nothing.
+  const connect = async () => {
+    const handle = acquireEmbedded(url);
+    const adapter = await new PrismaPGlite(handle.pglite).connect();
+    const dispose = adapter.dispose.bind(adapter);
+    adapter.dispose = async () => {
+      await dispose();
+      await handle.release();
+    };
+    return adapter;
+  };
+  const shadow = new PrismaPGlite(undefined as never);
+  return { provider: 'postgres', adapterName: shadow.adapterName, connect, connectToShadowDb: () => shadow.connectToShadowDb() };
 }
 
 /** Client options shared by every subgraph: query events on, so statements can be counted. */
 export function prismaClientOptions(config: Pick<SubgraphConfig, 'databaseUrl' | 'databasePoolSize'>) {
   return {
-    adapter: createDatabaseAdapter(config),
+    adapter: databaseAdapter(config.databaseUrl, config.databasePoolSize),
     log: [{ emit: 'event' as const, level: 'query' as const }],
   };
 }

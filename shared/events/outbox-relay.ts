@@ -1,28 +1,38 @@
-// Publishes committed outbox rows to Redis Streams, oldest first. One relay per database holds a
+// Publishes committed outbox rows to the event bus, oldest first. One relay per database holds a
 // session advisory lock and does the work; the others wait to take over if it dies. A crash
 // between publishing and marking rows published means they are published again on restart:
 // delivery is at least once, and consumers deduplicate by event id.
-import type Redis from 'ioredis';
-import pg from 'pg';
+import { openSession, type DatabaseSession } from '../db/session';
 import type { Logger } from '../logger';
 import { OUTBOX_CHANNEL } from './outbox';
-import { settledOrOffline } from './redis';
-import { streamKey } from './streams';
 import type { EventEnvelope, EventType } from './contracts';
 
 // Any constant works: advisory locks are per database, and each service has its own database.
 const RELAY_LOCK = 7_283_001;
 
+/** One outbox row on its way to the bus. */
+export interface OutgoingEvent {
+  stream: string;
+  envelope: EventEnvelope;
+}
+
+/**
+ * Where the relay publishes: resolves once the bus holds the events (Redis) or has handed them
+ * to every consumer (in-process); rejects to leave them in the outbox for the next attempt.
+ */
+export interface EventSink {
+  publish(events: OutgoingEvent[]): Promise<void>;
+  /** Settles once `work` has, or at once if the bus is unreachable and `work` would wait forever. */
+  settled(work: Promise<unknown> | undefined): Promise<void>;
+}
+
 export interface OutboxRelayOptions {
   databaseUrl: string;
-  redis: Redis;
-  prefix: string;
+  sink: EventSink;
   logger: Logger;
   /** How often to look for rows without a notification (crash recovery, lost notifications). */
   pollIntervalMs?: number;
   batchSize?: number;
-  /** Approximate number of entries each stream keeps. */
-  streamMaxLength?: number;
   /**
    * How long published outbox rows and processed-event ids are kept. Ids must outlive any
    * redelivery of their event; a day is far beyond the streams' retention at normal volume.
@@ -40,7 +50,7 @@ interface OutboxRow {
 }
 
 export class OutboxRelay {
-  private client: pg.Client | undefined;
+  private session: DatabaseSession | undefined;
   private timer: NodeJS.Timeout | undefined;
   private leader = false;
   private draining: Promise<void> | undefined;
@@ -61,31 +71,29 @@ export class OutboxRelay {
     clearInterval(this.timer);
     // A publish waiting for an unreachable Redis is not waited for: its rows stay unpublished, and
     // the next relay publishes them.
-    await settledOrOffline(this.options.redis, this.draining);
-    await this.client?.end().catch(() => undefined);
+    await this.options.sink.settled(this.draining);
+    await this.session?.close();
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.databaseUrl });
-    client.on('notification', () => this.wake());
-    client.on('error', (error) => {
+    const session = await openSession(this.options.databaseUrl);
+    session.onLost((error) => {
       // The session (and with it the lock) is gone: reconnect and compete for the lock again.
       this.options.logger.warn({ err: error }, 'outbox relay lost its database connection');
       this.leader = false;
-      this.client = undefined;
+      this.session = undefined;
     });
-    await client.connect();
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-    this.client = client;
+    await session.listen(OUTBOX_CHANNEL, () => this.wake());
+    this.session = session;
   }
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
     try {
-      if (!this.client) await this.connect();
+      if (!this.session) await this.connect();
       if (!this.leader) {
-        const { rows } = await this.client!.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK]);
-        this.leader = rows[0]?.locked === true;
+        const [row] = await this.session!.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK]);
+        this.leader = row?.locked === true;
       }
       if (this.leader) {
         this.wake();
@@ -98,11 +106,11 @@ export class OutboxRelay {
 
   /** The leader deletes what no one needs any more, at most once a minute. */
   private async prune(): Promise<void> {
-    if (Date.now() - this.lastPruned < 60_000 || !this.client) return;
+    if (Date.now() - this.lastPruned < 60_000 || !this.session) return;
     this.lastPruned = Date.now();
     const cutoff = new Date(Date.now() - (this.options.retentionMs ?? 24 * 60 * 60 * 1_000));
-    await this.client.query('DELETE FROM outbox WHERE published_at < $1', [cutoff]);
-    await this.client.query('DELETE FROM processed_events WHERE processed_at < $1', [cutoff]);
+    await this.session.query('DELETE FROM outbox WHERE published_at < $1', [cutoff]);
+    await this.session.query('DELETE FROM processed_events WHERE processed_at < $1', [cutoff]);
   }
 
   /** Drains now, or once more right after the drain in progress. */
@@ -122,30 +130,23 @@ export class OutboxRelay {
   }
 
   private async drain(): Promise<void> {
-    const { redis, prefix, logger, batchSize = 100, streamMaxLength = 100_000 } = this.options;
+    const { sink, logger, batchSize = 100 } = this.options;
     try {
       for (;;) {
-        const client = this.client;
-        if (!client || this.stopped) return;
-        const { rows } = await client.query<OutboxRow>(
-          'SELECT id, event_id, stream, type, payload, created_at FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
+        const session = this.session;
+        if (!session || this.stopped) return;
+        const rows = await session.query<OutboxRow>(
+          'SELECT id::text, event_id, stream, type, payload, created_at FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
           [batchSize],
         );
         if (!rows.length) return;
-        const pipeline = redis.pipeline();
-        for (const row of rows) {
-          const envelope: EventEnvelope = {
-            id: row.event_id,
-            type: row.type,
-            occurredAt: row.created_at.toISOString(),
-            payload: row.payload,
-          };
-          pipeline.xadd(streamKey(prefix, row.stream), 'MAXLEN', '~', streamMaxLength, '*', 'event', JSON.stringify(envelope));
-        }
-        const results = await pipeline.exec();
-        const failed = results?.find(([error]) => error);
-        if (failed) throw failed[0];
-        await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+        await sink.publish(
+          rows.map((row) => ({
+            stream: row.stream,
+            envelope: { id: row.event_id, type: row.type, occurredAt: row.created_at.toISOString(), payload: row.payload },
+          })),
+        );
+        await session.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
         if (rows.length < batchSize) return;
       }
     } catch (error) {

@@ -27,15 +27,20 @@ export interface BudgetOptions {
 }
 
 export class Budget {
-  private readonly limiter: RateLimiterRedis;
+  private readonly limiter: RateLimiterRedis | RateLimiterMemory;
 
+  /** With `redis` null (the whole supergraph in one process) the budget lives in memory. */
   constructor(
-    redis: Redis,
+    redis: Redis | null,
     private readonly options: BudgetOptions,
     private readonly logger: Logger,
   ) {
     const { keyPrefix, points, windowSeconds } = options;
     const limits = { keyPrefix, points, duration: windowSeconds };
+    if (!redis) {
+      this.limiter = new RateLimiterMemory(limits);
+      return;
+    }
     this.limiter = new RateLimiterRedis({
       ...limits,
       storeClient: redis,

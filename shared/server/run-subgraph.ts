@@ -1,7 +1,7 @@
 // The start-up sequence every subgraph shares: config, migrations, database, server, listen.
 import { EnvReader, type SubgraphConfig } from '../config';
 import { applyMigrations } from '../db/migrations';
-import { EventBus, type Worker } from '../events/bus';
+import { createEventBus, type EventBus, type Worker } from '../events/bus';
 import { createLogger, type Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import type { SubgraphName } from '../services';
@@ -110,7 +110,7 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
   const metrics = createMetrics(runtime.name);
   const db = runtime.createDb(config);
   db.$on('query', () => metrics.dbStatements.inc());
-  const bus = new EventBus(config.events, runtime.name, logger);
+  const bus = createEventBus(config.events, runtime.name, logger);
   const deps = { db, config, logger, metrics, bus };
   const server = await runtime.createServer(deps);
   const port = await server.listen(config.port, config.host);

@@ -14,6 +14,8 @@ export interface RunningService {
 export interface ReadyMessage {
   type: 'ready';
   port: number;
+  /** The dev launcher: the port of each service it started. */
+  services?: Record<string, number>;
 }
 
 export function runService(name: string, start: () => Promise<RunningService>): void {

@@ -22,12 +22,13 @@ export interface LoginThrottleConfig {
 
 /** Started with the subgraph (its Redis connection is up before logins count) and stopped with it. */
 export class LoginThrottle implements Worker {
-  private readonly redis: Redis | undefined;
+  private readonly redis: Redis | null = null;
   private readonly budget: Budget | undefined;
 
   constructor(config: LoginThrottleConfig, events: EventBusConfig, logger: Logger) {
     if (!config.failuresPerAccount) return;
-    this.redis = connectBudgetRedis(events.redisUrl, `${events.prefix}user:login-throttle`, logger);
+    this.redis =
+      events.redisUrl === null ? null : connectBudgetRedis(events.redisUrl, `${events.prefix}user:login-throttle`, logger);
     this.budget = new Budget(
       this.redis,
       { keyPrefix: `${events.prefix}rate:login`, points: config.failuresPerAccount, windowSeconds: config.windowSeconds },

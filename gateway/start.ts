@@ -1,0 +1,16 @@
+import type { EnvReader } from '../shared/config';
+import { createLogger } from '../shared/logger';
+import { createMetrics } from '../shared/metrics';
+import type { RunningService } from '../shared/server/run';
+import { readGatewayConfig } from './config';
+import { createGatewayServer } from './server';
+
+/** Starts the gateway in this process and resolves once it listens. */
+export async function startGateway(env: EnvReader): Promise<RunningService> {
+  const config = readGatewayConfig(env);
+  env.done();
+  const logger = createLogger('gateway', config.logLevel);
+  const server = await createGatewayServer(config, logger, createMetrics('gateway'));
+  const port = await server.listen(config.port, config.host);
+  return { port, logger, close: () => server.stop() };
+}

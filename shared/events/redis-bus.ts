@@ -1,0 +1,83 @@
+// The event bus on Redis Streams. Connections are opened on first use, so a service that uses
+// none of this never connects to Redis.
+import type Redis from 'ioredis';
+import type { Logger } from '../logger';
+import { IDLE_WORKER, type EventBus, type EventBusConfig, type Worker } from './bus';
+import { StreamConsumer, type EventHandlers } from './consumer';
+import { OutboxRelay, type EventSink } from './outbox-relay';
+import { closeRedis, createRedis, settledOrOffline } from './redis';
+import { StreamTail } from './stream-tail';
+import { streamKey } from './streams';
+
+/** Approximate number of entries each stream keeps. */
+const STREAM_MAX_LENGTH = 100_000;
+
+/** Appends relayed events to their streams in one round trip. */
+export function redisSink(redis: Redis, prefix: string): EventSink {
+  return {
+    publish: async (events) => {
+      const pipeline = redis.pipeline();
+      for (const { stream, envelope } of events) {
+        pipeline.xadd(streamKey(prefix, stream), 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'event', JSON.stringify(envelope));
+      }
+      const failed = (await pipeline.exec())?.find(([error]) => error);
+      if (failed) throw failed[0];
+    },
+    settled: (work) => settledOrOffline(redis, work),
+  };
+}
+
+export class RedisEventBus implements EventBus {
+  private readonly connections: Redis[] = [];
+  private publisher: Redis | undefined;
+
+  constructor(
+    private readonly config: EventBusConfig & { redisUrl: string },
+    private readonly service: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** A new connection of its own (blocking reads need one each). */
+  private connection(purpose: string): Redis {
+    // Named after the prefix too, so an operator (or a test) can tell deployments' connections apart.
+    const redis = createRedis(this.config.redisUrl, `${this.config.prefix}${this.service}:${purpose}`, this.logger);
+    this.connections.push(redis);
+    return redis;
+  }
+
+  relay(databaseUrl: string): Worker {
+    if (!this.config.relay) return IDLE_WORKER;
+    this.publisher ??= this.connection('publisher');
+    return new OutboxRelay({ databaseUrl, sink: redisSink(this.publisher, this.config.prefix), logger: this.logger });
+  }
+
+  consumer(streams: string[], handlers: EventHandlers): Worker {
+    return new StreamConsumer({
+      redis: this.connection('consumer'),
+      prefix: this.config.prefix,
+      group: this.service,
+      streams,
+      handlers,
+      logger: this.logger,
+    });
+  }
+
+  tail<T>(stream: string, onEvent: (event: T) => void): Worker {
+    return new StreamTail<T>({
+      redis: this.connection('tail'),
+      prefix: this.config.prefix,
+      stream,
+      logger: this.logger,
+      onEvent,
+    });
+  }
+
+  checkConnected(): void {
+    const down = this.connections.find((redis) => redis.status !== 'ready');
+    if (down) throw new Error(`redis connection ${down.options.connectionName ?? ''} is ${down.status}`);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.connections.splice(0).map(closeRedis));
+  }
+}
