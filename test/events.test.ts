@@ -19,6 +19,7 @@ import { databaseUrlVar } from '../shared/services';
 import { createDb, type Db } from '../subgraphs/order/db';
 import { createTestDatabases, type TestDatabases } from './support/databases';
 import { deleteKeys, TEST_EVENTS_PREFIX, TEST_REDIS_URL } from './support/events';
+import { describeWithRedis } from './support/requirements';
 import {
   buildEnvelope,
   clientIds,
@@ -171,7 +172,7 @@ async function startTail(bus: EventBus, onEvent: (event: EventEnvelope) => void)
   return tail;
 }
 
-describe('outbox relay', () => {
+describeWithRedis('outbox relay', () => {
   it('should publish an event committed with its transaction promptly, with its id, type and payload', async () => {
     const prefix = testPrefix();
     await startRelay(prefix);
@@ -302,7 +303,7 @@ describe('outbox relay', () => {
   });
 });
 
-describe('stream consumer', () => {
+describeWithRedis('stream consumer', () => {
   it('should acknowledge an event only after its handler succeeded', async () => {
     const prefix = testPrefix();
     const seen = createCollector<{ id: string; pendingMeanwhile: number }>();
@@ -504,7 +505,7 @@ describe('stream consumer', () => {
 
 // Before the tails' tests: ioredis leaves a 2 s timer behind when it drops a connection that is
 // down (AbstractConnector.disconnect), which would keep jest from exiting promptly if this ran last.
-describe('shutdown', () => {
+describeWithRedis('shutdown', () => {
   it('should stop every worker and close its connections while Redis is unreachable, leaving unpublished rows for the next relay', async () => {
     const prefix = testPrefix();
     const proxy = await startRedisProxy();
@@ -571,7 +572,7 @@ describe('shutdown', () => {
   });
 });
 
-describe('stream tail', () => {
+describeWithRedis('stream tail', () => {
   it('should see only the events published after it started', async () => {
     const prefix = testPrefix();
     const { bus } = startBus(prefix);

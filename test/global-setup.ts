@@ -1,8 +1,27 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { reachable } from './support/backends';
 
-export default function globalSetup(): void {
+/** A server that answers is used; else its embedded equivalent (see test/support/backends.ts). */
+async function chooseBackends(): Promise<void> {
+  const forced = process.env.TEST_BACKENDS === 'embedded';
+  const postgres = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const redis = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const hasPostgres = !forced && (await reachable(postgres, 5432));
+  const hasRedis = !forced && (await reachable(redis, 6379));
+  process.env.TEST_POSTGRES = hasPostgres ? 'server' : 'embedded';
+  process.env.TEST_REDIS = hasRedis ? 'server' : 'embedded';
+  const missing = [
+    !hasPostgres && 'PostgreSQL (tests use embedded PGlite databases)',
+    !hasRedis && 'Redis (tests use the in-process event bus and skip the tests about Redis itself)',
+  ];
+  for (const line of missing.filter(Boolean))
+    process.stdout.write(`\nNo ${line}${forced ? ', as TEST_BACKENDS=embedded asks' : ''}.`);
+}
+
+export default async function globalSetup(): Promise<void> {
+  await chooseBackends();
   // Inherited by the test workers: names this run's databases (see test/support/databases.ts).
   process.env.TEST_RUN_ID = randomBytes(3).toString('hex');
   const root = path.resolve(__dirname, '..');

@@ -1,15 +1,20 @@
 // Drops this run's databases that a test file left behind when it died before its clean-up, and
 // this run's Redis keys.
-import { testDatabasePrefix, withAdmin } from './support/databases';
+import { rm } from 'node:fs/promises';
+import { TEST_POSTGRES, TEST_REDIS } from './support/backends';
+import { embeddedRunDir, testDatabasePrefix, withAdmin } from './support/databases';
 import { deleteKeys, testRunPrefix } from './support/events';
 
 export default async function globalTeardown(): Promise<void> {
-  const prefix = testDatabasePrefix();
-  await withAdmin(async (admin) => {
-    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [
-      `${prefix}_`,
-    ]);
-    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-  });
-  await deleteKeys(testRunPrefix());
+  if (TEST_POSTGRES === 'embedded') await rm(embeddedRunDir(), { recursive: true, force: true });
+  else {
+    const prefix = testDatabasePrefix();
+    await withAdmin(async (admin) => {
+      const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [
+        `${prefix}_`,
+      ]);
+      for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    });
+  }
+  if (TEST_REDIS === 'server') await deleteKeys(testRunPrefix());
 }

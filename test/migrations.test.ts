@@ -7,12 +7,13 @@ import pg from 'pg';
 import { prismaPaths, ROOT_DIR } from '../shared/paths';
 import { databaseUrlVar, SUBGRAPHS } from '../shared/services';
 import { databaseUrl, withAdmin } from './support/databases';
+import { describeWithPostgres } from './support/requirements';
 
 const run = promisify(execFile);
 const tsx = (args: string[], env: Record<string, string> = {}) =>
   run(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT_DIR, env: { ...process.env, ...env } });
 
-describe('migrations', () => {
+describeWithPostgres('migrations', () => {
   it('should find every schema.prisma in agreement with its committed migrations', async () => {
     const { stdout } = await tsx(['prisma/check-drift.ts']);
     for (const name of SUBGRAPHS) expect(stdout).toContain(`${name}: schema.prisma and migrations agree`);

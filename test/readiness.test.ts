@@ -5,6 +5,7 @@ import { startRedisProxy, type RedisProxy } from './support/streams';
 import { startTestSubgraph, type TestSubgraph } from './support/subgraphs';
 import { productSubgraph } from '../subgraphs/product/server';
 import type { Db } from '../subgraphs/product/db';
+import { describeWithRedis } from './support/requirements';
 
 let databases: TestDatabases;
 let proxy: RedisProxy;
@@ -31,7 +32,7 @@ async function until(path: string, expected: number, attempts = 500): Promise<nu
   return last;
 }
 
-describe('health and readiness', () => {
+describeWithRedis('health and readiness', () => {
   it('should be ready with its database and Redis up, unready while Redis is unreachable, and ready again after', async () => {
     expect(await until('/ready', 200)).toBe(200);
     proxy.cut();

@@ -9,7 +9,7 @@ import { createDb as createUserDb } from '../subgraphs/user/db';
 import type { OrderStatus } from '../prisma/order/generated/client';
 import { claimEvent, enqueueEvent } from '../shared/events/outbox';
 import { canTransition, INITIAL_STATUS, triggerInto } from '../subgraphs/order/status';
-import { createTestDatabases, databaseUrl, type TestDatabases } from './support/databases';
+import { createTestDatabases, missingDatabaseUrl, type TestDatabases } from './support/databases';
 import { runSeedCli, type CliRun } from './support/seed';
 import { startTestSubgraph } from './support/subgraphs';
 import { ok } from './support/graphql';
@@ -86,11 +86,20 @@ async function readAll() {
 
 let data: Awaited<ReturnType<typeof readAll>>;
 
+/**
+ * The seed CLI, with this file's clients let go first: an embedded database is opened by one
+ * process at a time (the clients reconnect on their next query).
+ */
+async function seedCli(urls: Record<SubgraphName, string>, args: string[] = []): Promise<CliRun> {
+  await Promise.all(Object.values(dbs).map((db) => db.$disconnect()));
+  return runSeedCli(urls, args);
+}
+
 beforeAll(async () => {
   databases = await createTestDatabases();
   dbs = openDbs(databases);
   // --if-empty on fresh databases: the first start of a new installation.
-  firstRun = await runSeedCli(databases, ['--if-empty']);
+  firstRun = await seedCli(databases, ['--if-empty']);
   data = await readAll();
 }, 30_000);
 
@@ -463,7 +472,7 @@ describe('seed', () => {
 
   it('should leave seeded databases alone with --if-empty', async () => {
     const extra = await dbs.user.user.create({ data: { email: 'kept@example.com', name: 'Kept' } });
-    const run = await runSeedCli(databases, ['--if-empty']);
+    const run = await seedCli(databases, ['--if-empty']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Seed skipped: the user database already has 61 users/);
     expect(await dbs.user.user.findUnique({ where: { id: extra.id } })).not.toBeNull();
@@ -472,9 +481,9 @@ describe('seed', () => {
 
   it('should change no database when one of them cannot be written', async () => {
     const extra = await dbs.order.order.create({ data: { userId: data.users[0]!.id, totalAmount: 1, currency: 'USD' } });
-    const run = await runSeedCli({ ...databases, payment: databaseUrl('shop_test_no_such_database') });
+    const run = await seedCli({ ...databases, payment: missingDatabaseUrl('shop_test_no_such_database') });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('Seeding failed in the payment database: Database `shop_test_no_such_database` does not exist');
+    expect(run.stderr).toMatch(/Seeding failed in the payment database: .*shop_test_no_such_database/);
     expect(run.stderr).toContain('No database was changed.');
     // Had the order database's transaction committed, the extra order would be gone.
     expect(await dbs.order.order.findUnique({ where: { id: extra.id } })).not.toBeNull();
@@ -496,7 +505,7 @@ describe('seed', () => {
       await enqueueEvent(db, 'PaymentFailed', { paymentId: orderId, orderId, reason: 'card_declined' });
     }
 
-    const run = await runSeedCli(databases);
+    const run = await seedCli(databases);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const again = await readAll();
     expect(again.categories.find((category) => category.id === extra.id)).toBeUndefined();

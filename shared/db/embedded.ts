@@ -49,6 +49,9 @@ export function acquireEmbedded(url: string): EmbeddedHandle {
   let database = open.get(directory);
   if (!database) {
     database = { pglite: new (pgliteClass())(directory), users: 0 };
+    // A database that cannot open fails every query on it; it must not also crash the process
+    // as an unhandled rejection before anyone queried.
+    database.pglite.waitReady.catch(() => undefined);
     open.set(directory, database);
   }
   database.users += 1;
@@ -62,7 +65,11 @@ export function acquireEmbedded(url: string): EmbeddedHandle {
       held.users -= 1;
       if (held.users > 0) return;
       open.delete(directory);
-      await held.pglite.close();
+      // One that never opened has nothing to close.
+      await held.pglite.waitReady.then(
+        () => held.pglite.close(),
+        () => undefined,
+      );
     },
   };
 }

@@ -6,11 +6,25 @@ function isKnown(error: unknown, code: string): error is PrismaClientKnownReques
   return error instanceof PrismaClientKnownRequestError && error.code === code;
 }
 
-/** A unique constraint failed; with `index`, only that one (e.g. "users_email_key"). */
+interface ViolatedConstraint {
+  index?: string;
+  fields?: string[];
+}
+
+/**
+ * A unique constraint failed; with `index`, only that one (e.g. "users_email_key"). PostgreSQL
+ * servers name the index; PGlite's adapter names the columns, which PostgreSQL's default index
+ * name (<table>_<columns>_key) ends with.
+ */
 export function isUniqueViolation(error: unknown, index?: string): boolean {
   if (!isKnown(error, 'P2002')) return false;
   if (!index) return true;
-  return JSON.stringify(error.meta ?? {}).includes(`"${index}"`);
+  const adapterError = (error.meta as { driverAdapterError?: { cause?: { constraint?: ViolatedConstraint } } } | undefined)
+    ?.driverAdapterError;
+  const constraint = adapterError?.cause?.constraint;
+  if (constraint?.index) return constraint.index === index;
+  if (constraint?.fields) return index.endsWith(`_${constraint.fields.join('_')}_key`);
+  return false;
 }
 
 /** The row an update or delete addressed does not exist. */

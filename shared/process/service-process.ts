@@ -1,9 +1,11 @@
-// Starts a service entry point (subgraphs/<name>/index.ts, gateway/index.ts) as its own Node
-// process and waits until it listens. Used by the dev launcher and the end-to-end tests.
+// Starts a service entry point (subgraphs/<name>/index.ts, gateway/index.ts, or the whole
+// supergraph in one process: scripts/start.ts) as its own Node process and waits until it
+// listens. Used by the dev launcher and the end-to-end tests.
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT_DIR } from '../paths';
 import type { ReadyMessage } from '../server/run';
+import { localGraphQLUrl } from '../services';
 
 export interface ServiceProcess {
   name: string;
@@ -11,6 +13,8 @@ export interface ServiceProcess {
   /** http://127.0.0.1:<port>/graphql */
   url: string;
   child: ChildProcess;
+  /** The launcher ("supergraph"): the port of each service it runs. */
+  services: Record<string, number>;
   /** Everything the process printed so far (for failure reports). */
   output(): string;
   /** Sends `signal` and resolves with the exit code once the process has exited. */
@@ -27,6 +31,7 @@ export interface StartOptions {
 }
 
 export function entryPoint(name: string): string {
+  if (name === 'supergraph') return path.join(ROOT_DIR, 'scripts/start.ts');
   return name === 'gateway' ? path.join(ROOT_DIR, 'gateway/index.ts') : path.join(ROOT_DIR, 'subgraphs', name, 'index.ts');
 }
 
@@ -65,7 +70,8 @@ export function startServiceProcess(
       resolve({
         name,
         port: message.port,
-        url: `http://127.0.0.1:${message.port}/graphql`,
+        url: localGraphQLUrl(message.port),
+        services: message.services ?? {},
         child,
         output: () => chunks.join(''),
         stop: async (signal = 'SIGTERM') => {

@@ -8,6 +8,7 @@ import { startStack, type Stack } from '../support/stack';
 import { connectTestRedis, readEntries, waitForEntries, type StreamEntry } from '../support/streams';
 import { subscribe, type TestSubscription } from '../support/subscriptions';
 import { changesOf, createBuyer, createProduct, payForOrder, placeOrder, reached } from './helpers';
+import { describeWithRedis } from '../support/requirements';
 
 let databases: TestDatabases;
 let stack: Stack;
@@ -37,7 +38,7 @@ async function stockOf(productId: string): Promise<number> {
   return (await ok(stack.admin, `query ($id: ID!) { product(id: $id) { stock } }`, { id: productId })).product.stock;
 }
 
-describe('order lifecycle', () => {
+describeWithRedis('order lifecycle', () => {
   it('should fail an order whose stock is short, reserving nothing', async () => {
     const product = await createProduct(stack.admin, { stock: 2, name: 'Scarce Lamp' });
     const orderId = await placeOrder(stack.admin, buyer, product, 3);

@@ -12,6 +12,7 @@ import { graphql, type Endpoint, type GraphQLResponse } from '../support/graphql
 import { statementCount } from '../support/metrics';
 import { startStack, type Stack } from '../support/stack';
 import { wsUrl } from '../support/subscriptions';
+import { describeWithRedis } from '../support/requirements';
 
 const LIMITS = {
   MAX_QUERY_DEPTH: '4',
@@ -108,7 +109,7 @@ const tokens = (count: number) => `{ products(first: 1) { totalCount ${'__typena
 /** 1 for the connection, 2 per product (edge and node): 41 for 20 products. */
 const PAGE = `query Page($first: Int) { products(first: $first) { edges { node { id } } } }`;
 
-describe('query limits over HTTP', () => {
+describeWithRedis('query limits over HTTP', () => {
   it('should refuse a query nested deeper than MAX_QUERY_DEPTH with QUERY_TOO_DEEP, before any subgraph', async () => {
     await expectServed(() => graphql(anyone(), DEPTH_4));
     await expectRefusedUpstream(() => graphql(anyone(), DEPTH_5), { code: 'QUERY_TOO_DEEP', limit: 4, actual: 5 });
@@ -145,7 +146,7 @@ describe('query limits over HTTP', () => {
   });
 });
 
-describe('query limits over WebSocket', () => {
+describeWithRedis('query limits over WebSocket', () => {
   it('should refuse a subscription nested deeper than MAX_QUERY_DEPTH, and accept one within it', async () => {
     const socket = await openSocket(0, freshAddress(), customer(randomUUID()));
     await socket.expectAccepted(`subscription { orderStatusChanged { order { status } } }`);
@@ -182,7 +183,7 @@ describe('query limits over WebSocket', () => {
   });
 });
 
-describe('rate limits over HTTP', () => {
+describeWithRedis('rate limits over HTTP', () => {
   const QUERY = `{ __typename }`;
 
   it('should answer 429 with Retry-After once an address has spent its budget across both gateways', async () => {
@@ -251,7 +252,7 @@ describe('rate limits over HTTP', () => {
   });
 });
 
-describe('rate limits over WebSocket', () => {
+describeWithRedis('rate limits over WebSocket', () => {
   it('should close connections from an address over its budget with 4429, across both gateways', async () => {
     const address = freshAddress();
     const identity = customer(randomUUID());

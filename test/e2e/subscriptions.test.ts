@@ -10,6 +10,7 @@ import { startStack, type Stack } from '../support/stack';
 import { clientIds, connectTestRedis } from '../support/streams';
 import { connect, subscribe, watcher, wsUrl, type TestSubscription } from '../support/subscriptions';
 import { changesOf, createBuyer, createProduct, payForOrder, placeOrder, reached, setOrderStatus } from './helpers';
+import { describeWithRedis } from '../support/requirements';
 
 let databases: TestDatabases;
 let stack: Stack;
@@ -72,7 +73,7 @@ async function confirmedOrder(subscription: TestSubscription, gateway = stack.ad
   return orderId;
 }
 
-describe('order status subscriptions', () => {
+describeWithRedis('order status subscriptions', () => {
   it('should deliver every status change of an order, in order, with fields from all four subgraphs', async () => {
     const subscription = await watch(stack.admin, EVERYTHING);
     const orderId = await confirmedOrder(subscription, stack.admin, 2);

@@ -9,6 +9,7 @@ import { clientAddress } from '../../gateway/limits/client-address';
 import { RateLimits, type RateDecision } from '../../gateway/limits/rate-limits';
 import type { EventBusConfig } from '../../shared/events/bus';
 import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
+import { describeWithRedis } from '../support/requirements';
 
 const events: EventBusConfig = { redisUrl: TEST_REDIS_URL, prefix: TEST_EVENTS_PREFIX, relay: false };
 const silent = pino({ level: 'silent' });
@@ -37,7 +38,7 @@ const allowed = (remaining: number): RateDecision => ({
   resetSeconds: expect.any(Number),
 });
 
-describe('rate limits', () => {
+describeWithRedis('rate limits', () => {
   it('should share one budget between gateway instances on the same Redis', async () => {
     const [a, b] = await Promise.all([rateLimits({ ipPerMinute: 3 }), rateLimits({ ipPerMinute: 3 })]);
     const address = fresh('203.0.113.1');
@@ -109,7 +110,7 @@ describe('rate limits', () => {
   });
 });
 
-describe('client address', () => {
+describeWithRedis('client address', () => {
   const request = (remoteAddress: string, forwardedFor?: string) =>
     ({
       socket: { remoteAddress },

@@ -14,6 +14,7 @@ import { userSubgraph } from '../../subgraphs/user/server';
 import { readUserConfig } from '../../subgraphs/user/config';
 import type { Db } from '../../subgraphs/user/db';
 import { LoginThrottle } from '../../subgraphs/user/login-throttle';
+import { itWithRedis } from '../support/requirements';
 
 let databases: TestDatabases;
 let subgraph: TestSubgraph<Db>;
@@ -279,7 +280,7 @@ describe('login throttle', () => {
     ]);
   });
 
-  it("should count in Redis under the service's prefix, without the email in the key", async () => {
+  itWithRedis("should count in Redis under the service's prefix, without the email in the key", async () => {
     const account = buildSignUp();
     await ok(subgraph.url, SIGN_UP, { input: account });
     expect(await loginCode(account.email, WRONG)).toBe('UNAUTHENTICATED');

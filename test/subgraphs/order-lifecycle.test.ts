@@ -22,6 +22,7 @@ import { orderSubgraph } from '../../subgraphs/order/server';
 import { productSubgraph } from '../../subgraphs/product/server';
 import { userSubgraph } from '../../subgraphs/user/server';
 import type { Db as OrderDb } from '../../subgraphs/order/db';
+import { describeWithRedis } from '../support/requirements';
 
 type StatusChange = EventPayloads['OrderStatusChanged'];
 type Stream = 'product' | 'payment';
@@ -210,7 +211,7 @@ async function stored(orderId: string) {
   return { status: order.status, version: order.version, history, outboxed };
 }
 
-describe('placeOrder', () => {
+describeWithRedis('placeOrder', () => {
   it('should publish OrderCreated and then OrderStatusChanged to PENDING, version 1, matching the history', async () => {
     const id = await placeOrder(buildItems([{ quantity: 3 }]));
     const [placed] = await changesUpTo(id, 1);
@@ -269,7 +270,7 @@ describe('placeOrder', () => {
   });
 });
 
-describe('events from the product and payment services', () => {
+describeWithRedis('events from the product and payment services', () => {
   it.each<[OrderStatusName, Exclude<OrderStatusName, 'PENDING'>, string | null]>([
     ['PENDING', 'CONFIRMED', null],
     ['PENDING', 'FAILED', 'Lamp: 2 requested, 0 available'],
@@ -358,7 +359,7 @@ describe('events from the product and payment services', () => {
   });
 });
 
-describe('cancelOrder', () => {
+describeWithRedis('cancelOrder', () => {
   it.each<OrderStatusName>(['PENDING', 'CONFIRMED', 'PAYMENT_FAILED', 'PAID'])(
     'should cancel a %s order, announcing the reason',
     async (status) => {
@@ -411,7 +412,7 @@ describe('cancelOrder', () => {
   });
 });
 
-describe('administrators', () => {
+describeWithRedis('administrators', () => {
   it('should ship a PAID order, then deliver it, announcing each change', async () => {
     const order = await orderIn('PAID');
     const { updateOrderStatus: shipped } = await ok(orders.admin, UPDATE_STATUS, { id: order.id, status: 'SHIPPED' });
@@ -439,7 +440,7 @@ describe('administrators', () => {
   });
 });
 
-describe('status history', () => {
+describeWithRedis('status history', () => {
   it('should list every change oldest first, each one what was announced and what orderStatusChange answers', async () => {
     const order = await orderIn('DELIVERED');
     const announced = await changesUpTo(order.id, order.version);

@@ -17,6 +17,7 @@ import type { Db } from '../../subgraphs/payment/db';
 import { FakePaymentProcessor, type ChargeRequest, type ChargeResult } from '../../subgraphs/payment/processor';
 import { createPaymentSubgraph } from '../../subgraphs/payment/server';
 import { outboxEventsAbout } from '../support/outbox';
+import { describeWithRedis } from '../support/requirements';
 
 /** The fake, able to keep a charge in flight until the test lets it finish. */
 class HoldableProcessor extends FakePaymentProcessor {
@@ -201,7 +202,7 @@ async function orderEventsHandled(): Promise<void> {
   await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
 }
 
-describe('payForOrder', () => {
+describeWithRedis('payForOrder', () => {
   it('should capture the order total through the processor and publish PaymentCaptured', async () => {
     const order = await orders.confirmed({ price: { amount: 1_630, currency: 'USD' }, quantity: 5 });
     const args = buildPayArgs(order, { method: 'PAYPAL' });
@@ -362,7 +363,7 @@ describe('payForOrder', () => {
   );
 });
 
-describe('updatePaymentStatus of processor payments', () => {
+describeWithRedis('updatePaymentStatus of processor payments', () => {
   it('should refund a captured payment through the processor and publish PaymentRefunded', async () => {
     const order = await orders.confirmed();
     const payment = await payOk(buildPayArgs(order));
@@ -384,7 +385,7 @@ describe('updatePaymentStatus of processor payments', () => {
   });
 });
 
-describe('cancelled orders', () => {
+describeWithRedis('cancelled orders', () => {
   it('should refund a captured payment once, even when the cancellation is delivered twice', async () => {
     const order = await orders.confirmed({ price: { amount: 1_999, currency: 'GBP' } });
     const payment = await payOk(buildPayArgs(order));

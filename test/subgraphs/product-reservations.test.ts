@@ -12,6 +12,7 @@ import { newUuid7 } from '../../shared/uuid7';
 import type { Prisma } from '../../prisma/product/generated/client';
 import { productSubgraph } from '../../subgraphs/product/server';
 import type { Db } from '../../subgraphs/product/db';
+import { describeWithRedis } from '../support/requirements';
 
 /** The product subgraph's consumer group: one per service, shared by its instances. */
 const GROUP = 'product';
@@ -134,7 +135,7 @@ async function reserved(items: OrderLine[]): Promise<string> {
   return created.payload.orderId;
 }
 
-describe('stock reservations', () => {
+describeWithRedis('stock reservations', () => {
   it('should reserve every item of an order and emit StockReserved', async () => {
     const [mug, tee] = [await createProduct({ stock: 5 }), await createProduct({ stock: 3 })];
     const items = [

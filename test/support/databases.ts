@@ -1,12 +1,18 @@
 // Every test file gets its own databases, cloned from templates that global setup migrated
 // once per run. Cloning takes milliseconds where migrating takes seconds, and clones are
-// dropped when the file ends, so parallel runs never collide.
+// dropped when the file ends, so parallel runs never collide. On a PostgreSQL server a clone is
+// CREATE DATABASE ... TEMPLATE; embedded (no server reachable), it is a copy of the template's
+// PGlite data directory.
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { cp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { prismaPaths } from '../../shared/paths';
+import { embeddedUrl } from '../../shared/db/embedded';
+import { prismaPaths, ROOT_DIR } from '../../shared/paths';
 import { SUBGRAPHS, type SubgraphName } from '../../shared/services';
+import { TEST_POSTGRES } from './backends';
 
 /** A superuser connection for creating and dropping databases. */
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -28,6 +34,21 @@ export function templateName(name: SubgraphName): string {
   return `shop_template_${name}_${hash.digest('hex').slice(0, 12)}`;
 }
 
+/** The URL of a database that does not exist, on this run's kind of PostgreSQL. */
+export function missingDatabaseUrl(database: string): string {
+  return TEST_POSTGRES === 'embedded' ? embeddedUrl(path.join('/nonexistent', database)) : databaseUrl(database);
+}
+
+/** Where embedded templates are kept between runs (migrating them takes a while). */
+export function embeddedTemplateDir(name: SubgraphName): string {
+  return path.join(ROOT_DIR, '.data', 'test-templates', templateName(name));
+}
+
+/** Where this run's embedded databases live; teardown removes it. */
+export function embeddedRunDir(runId = process.env.TEST_RUN_ID ?? 'adhoc'): string {
+  return path.join(tmpdir(), `shop-test-${runId}`);
+}
+
 export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
@@ -47,6 +68,7 @@ export type TestDatabases = Record<SubgraphName, string> & { drop(): Promise<voi
 
 /** Fresh, migrated, empty databases for the given subgraphs (all four by default). */
 export async function createTestDatabases(names: readonly SubgraphName[] = SUBGRAPHS): Promise<TestDatabases> {
+  if (TEST_POSTGRES === 'embedded') return createEmbeddedDatabases(names);
   const prefix = `${testDatabasePrefix()}_${randomBytes(4).toString('hex')}`;
   const created: string[] = [];
   const urls = {} as Record<SubgraphName, string>;
@@ -65,4 +87,14 @@ export async function createTestDatabases(names: readonly SubgraphName[] = SUBGR
         for (const database of created) await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
       }),
   };
+}
+
+async function createEmbeddedDatabases(names: readonly SubgraphName[]): Promise<TestDatabases> {
+  const directory = path.join(embeddedRunDir(), randomBytes(4).toString('hex'));
+  const urls = {} as Record<SubgraphName, string>;
+  for (const name of names) {
+    await cp(embeddedTemplateDir(name), path.join(directory, name), { recursive: true });
+    urls[name] = embeddedUrl(path.join(directory, name));
+  }
+  return { ...urls, drop: () => rm(directory, { recursive: true, force: true }) };
 }

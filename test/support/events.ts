@@ -2,8 +2,13 @@
 // running in parallel on one Redis never read each other's events.
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { TEST_REDIS } from './backends';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** How the services of a test reach the event bus: Redis, or the in-process bus without one. */
+export const TEST_BUS_ENV: Record<string, string> =
+  TEST_REDIS === 'server' ? { REDIS_URL: TEST_REDIS_URL } : { EVENT_BUS: 'in-process', REDIS_URL: '' };
 
 export function testRunPrefix(runId = process.env.TEST_RUN_ID ?? 'adhoc'): string {
   return `test:${runId}:`;

@@ -5,7 +5,6 @@
 // customer, places and cancels the orders. A test learns where an order stands from what the
 // order subgraph announces on the "order" stream, never by sleeping.
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
 import type { SubgraphConfig } from '../../shared/config';
 import type { EventEnvelope, OrderStatusName } from '../../shared/events/contracts';
 import type { Identity } from '../../shared/auth/identity';
@@ -18,7 +17,7 @@ import { as, customer } from './auth';
 import { createTestDatabases, type TestDatabases } from './databases';
 import { TEST_EVENTS_PREFIX } from './events';
 import { ok } from './graphql';
-import { connectTestRedis, waitForEntries } from './streams';
+import { watchStream, type StreamWatch } from './event-watch';
 import { startTestSubgraph, type TestSubgraph } from './subgraphs';
 
 export interface TestOrder {
@@ -77,9 +76,9 @@ const PLACE = `mutation ($items: [OrderItemInput!]!) { placeOrder(items: $items)
 /** The real user, product and order subgraphs on `databases`, wired as in production. */
 export async function startOrderSubgraphs(databases: TestDatabases): Promise<OrderSubgraphs> {
   const started: TestSubgraph<unknown>[] = [];
-  let redis: Redis | undefined;
+  let events: StreamWatch | undefined;
   const close = async () => {
-    redis?.disconnect();
+    events?.close();
     await Promise.all(started.map((subgraph) => subgraph.close()));
   };
 
@@ -92,8 +91,8 @@ export async function startOrderSubgraphs(databases: TestDatabases): Promise<Ord
     const peers = { USER_SUBGRAPH_URL: users.url, PRODUCT_SUBGRAPH_URL: products.url };
     const orders = await startTestSubgraph(orderSubgraph, databases.order, peers);
     started.push(orders);
-    const events = connectTestRedis('orders');
-    redis = events;
+    const orderEvents = watchStream('order');
+    events = orderEvents;
 
     const createCustomer = async (): Promise<Identity> => {
       const { createUser } = await ok(users.admin, `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
@@ -129,14 +128,12 @@ export async function startOrderSubgraphs(databases: TestDatabases): Promise<Ord
     };
 
     const reached = async (orderId: string, status: OrderStatusName) => {
-      const [entry] = await waitForEntries(events, 'order', 1, {
-        where: ({ event }) => {
-          if (event?.type !== 'OrderStatusChanged') return false;
-          const change = (event as EventEnvelope<'OrderStatusChanged'>).payload;
-          return change.orderId === orderId && change.to === status;
-        },
+      const event = await orderEvents.next((event) => {
+        if (event.type !== 'OrderStatusChanged') return false;
+        const change = (event as EventEnvelope<'OrderStatusChanged'>).payload;
+        return change.orderId === orderId && change.to === status;
       });
-      return entry!.event as EventEnvelope<'OrderStatusChanged'>;
+      return event as EventEnvelope<'OrderStatusChanged'>;
     };
 
     return {

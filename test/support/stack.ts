@@ -1,14 +1,16 @@
 // The whole supergraph as real processes on free ports: four subgraphs on this test file's own
 // databases, and one or more gateways in front of them, all on one Redis under this file's prefix.
 // Everything started, here or later through start(), is stopped by stop(), also when start-up
-// fails half-way.
+// fails half-way. Without a Redis server the stack is the dev launcher's: every service in one
+// process on the in-process event bus, each on its own port (so one instance of each).
 import { startServiceProcess, type ServiceProcess } from '../../shared/process/service-process';
-import { databaseUrlVar, subgraphUrlVar, SUBGRAPHS, type SubgraphName } from '../../shared/services';
+import { databaseUrlVar, localGraphQLUrl, subgraphUrlVar, SUBGRAPHS, type SubgraphName } from '../../shared/services';
 import type { Identity } from '../../shared/auth/identity';
 import { ADMIN, as } from './auth';
 import type { TestDatabases } from './databases';
 import type { Endpoint } from './graphql';
-import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from './events';
+import { TEST_BUS_ENV, TEST_EVENTS_PREFIX } from './events';
+import { TEST_REDIS } from './backends';
 
 export interface Stack {
   /** The first gateway's /graphql URL, called anonymously. */
@@ -48,10 +50,11 @@ export async function startStack(databases: TestDatabases, options: StackOptions
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    REDIS_URL: TEST_REDIS_URL,
+    ...TEST_BUS_ENV,
     EVENTS_PREFIX: TEST_EVENTS_PREFIX,
     ...extraEnv,
   };
+  if (TEST_REDIS === 'embedded') return startInOneProcess(databases, options, { ...GATEWAY_TEST_LIMITS, ...baseEnv });
   const started: ServiceProcess[] = [];
   const subgraphs = {} as Record<SubgraphName, ServiceProcess>;
   const orders: ServiceProcess[] = [];
@@ -101,4 +104,40 @@ export async function startStack(databases: TestDatabases, options: StackOptions
     await stop();
     throw error;
   }
+}
+
+async function startInOneProcess(databases: TestDatabases, options: StackOptions, env: Record<string, string>): Promise<Stack> {
+  if ((options.gatewayCount ?? 1) > 1 || (options.orderInstances ?? 1) > 1) {
+    throw new Error('several instances of a service share events through Redis: this test needs a Redis server');
+  }
+  const databaseEnv = Object.fromEntries(SUBGRAPHS.map((name) => [databaseUrlVar(name), databases[name]]));
+  const supergraph = await startServiceProcess('supergraph', { env: { ...env, ...databaseEnv, SEED: 'off' } });
+  const started = [supergraph];
+  const service = (name: SubgraphName): ServiceProcess => {
+    const port = supergraph.services[name]!;
+    const stop = () =>
+      Promise.reject(new Error(`${name} runs in the stack's one process: stopping it alone needs a Redis server`));
+    return { ...supergraph, name, port, url: localGraphQLUrl(port), stop };
+  };
+  const subgraphs = Object.fromEntries(SUBGRAPHS.map((name) => [name, service(name)])) as Record<SubgraphName, ServiceProcess>;
+  const peers = Object.fromEntries(SUBGRAPHS.map((name) => [subgraphUrlVar(name), subgraphs[name].url]));
+  return {
+    gatewayUrl: supergraph.url,
+    admin: as(ADMIN, supergraph.url, 'gateway'),
+    as: (identity) => as(identity, supergraph.url, 'gateway'),
+    gateways: [supergraph],
+    subgraphs,
+    orderInstances: [subgraphs.order],
+    // Another gateway, in a process of its own: it serves queries; events do not reach it.
+    start: async (name, extra = {}) => {
+      if (name !== 'gateway') throw new Error(`another ${name} instance needs a Redis server`);
+      const gateway = await startServiceProcess('gateway', { env: { ...env, ...peers, ...extra } });
+      started.push(gateway);
+      return gateway;
+    },
+    subgraphEnv: (name) => ({ [databaseUrlVar(name)]: databases[name], ...peers }),
+    stop: async () => {
+      await Promise.all(started.splice(0).map((process) => process.stop()));
+    },
+  };
 }

@@ -5,7 +5,7 @@ import { startSubgraph, type SubgraphDb, type SubgraphRuntime } from '../../shar
 import { databaseUrlVar } from '../../shared/services';
 import type { Identity } from '../../shared/auth/identity';
 import { ADMIN, as } from './auth';
-import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from './events';
+import { TEST_BUS_ENV, TEST_EVENTS_PREFIX } from './events';
 import type { Endpoint } from './graphql';
 
 export interface TestSubgraph<Db> {
@@ -31,7 +31,7 @@ export async function startTestSubgraph<Db extends SubgraphDb, Config extends Su
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      REDIS_URL: TEST_REDIS_URL,
+      ...TEST_BUS_ENV,
       EVENTS_PREFIX: TEST_EVENTS_PREFIX,
       [databaseUrlVar(runtime.name)]: databaseUrl,
       ...env,
