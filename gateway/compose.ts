@@ -5,32 +5,10 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { parse as parseYaml } from 'yaml';
 import { ROOT_DIR } from '../shared/paths';
+import { readSupergraphConfig, SUPERGRAPH_SDL } from './supergraph-files';
 
-export const SUPERGRAPH_CONFIG = path.join(ROOT_DIR, 'supergraph.yaml');
-export const SUPERGRAPH_SDL = path.join(ROOT_DIR, 'gateway', 'supergraph.graphql');
-
-interface SupergraphConfig {
-  federation_version?: string;
-  subgraphs: Record<string, { routing_url: string; schema: { file: string } }>;
-}
-
-export interface SubgraphSource {
-  name: string;
-  url: string;
-  file: string;
-}
-
-/** The subgraphs of supergraph.yaml (rover's format), with schema paths made absolute. */
-export function readSupergraphConfig(file = SUPERGRAPH_CONFIG): SubgraphSource[] {
-  const config = parseYaml(readFileSync(file, 'utf8')) as SupergraphConfig;
-  return Object.entries(config.subgraphs ?? {}).map(([name, subgraph]) => ({
-    name,
-    url: subgraph.routing_url,
-    file: path.resolve(path.dirname(file), subgraph.schema.file),
-  }));
-}
+export { readSupergraphConfig, SUPERGRAPH_CONFIG, SUPERGRAPH_SDL, type SubgraphSource } from './supergraph-files';
 
 export type CompositionOutcome = { ok: true; supergraphSdl: string; hints: string[] } | { ok: false; errors: string[] };
 

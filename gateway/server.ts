@@ -12,7 +12,7 @@ import type { Metrics } from '../shared/metrics';
 import { sharedApolloOptions } from '../shared/server/apollo';
 import { createHttpService, mountGraphQL, type HttpService } from '../shared/server/http-service';
 import { authenticationMiddleware, gatewayContext, requestViewer, type GatewayContext } from './auth';
-import { SUPERGRAPH_SDL } from './compose';
+import { SUPERGRAPH_SDL } from './supergraph-files';
 import { IDENTITY_HEADER } from '../shared/auth/internal-token';
 import type { GatewayConfig } from './config';
 import { RATE_LIMIT_HEADERS, createGatewayLimits } from './limits';

@@ -6,11 +6,12 @@
 // the in-process event bus, each still on its own port with its own database. First start
 // creates and migrates the databases and seeds them; Ctrl-C (or SIGTERM) stops everything
 // cleanly.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { composeSupergraph, SUPERGRAPH_SDL } from '../gateway/compose';
 import { startGateway } from '../gateway/start';
-import { DEMO_ACCOUNTS, seed } from '../prisma/seed/index';
+import { SUPERGRAPH_SDL, supergraphMayBeStale } from '../gateway/supergraph-files';
+import { DEMO_ACCOUNTS } from '../prisma/seed/demo-accounts';
+import { countUsers, skippedSummary } from '../prisma/seed/status';
 import { EnvReader } from '../shared/config';
 import { acquireEmbedded, embeddedUrl, isEmbeddedUrl, type EmbeddedHandle } from '../shared/db/embedded';
 import { ensureDatabase } from '../shared/db/ensure-database';
@@ -66,12 +67,20 @@ function describeDatabase(url: string): string {
   return `PostgreSQL at ${host}${pathname}`;
 }
 
-function checkSupergraph(): void {
+/** Composes again when a subgraph's SDL changed since the last composition. */
+async function checkSupergraph(): Promise<void> {
+  if (!supergraphMayBeStale()) return;
+  // Loaded only then: the composition library takes a while to load.
+  const { composeSupergraph } = require('../gateway/compose') as typeof import('../gateway/compose');
   const composition = composeSupergraph();
   if (!composition.ok) throw new Error(`composition failed:\n  - ${composition.errors.join('\n  - ')}`);
   if (!existsSync(SUPERGRAPH_SDL) || readFileSync(SUPERGRAPH_SDL, 'utf8') !== composition.supergraphSdl) {
     writeFileSync(SUPERGRAPH_SDL, composition.supergraphSdl);
     console.log('  supergraph SDL updated: commit gateway/supergraph.graphql');
+  } else {
+    // Marked as composed from what is there now (a fresh clone's files have arbitrary times).
+    const now = new Date();
+    utimesSync(SUPERGRAPH_SDL, now, now);
   }
 }
 
@@ -136,12 +145,15 @@ async function main(): Promise<void> {
   const env = process.env;
   const launch = plan(env);
   step('composing the supergraph');
-  checkSupergraph();
+  await checkSupergraph();
 
   step('preparing databases (created, migrated, seeded on first start)');
   const holds = await prepareDatabases(launch, launch.inProcess);
   if (launch.seed) {
-    const { summary } = await seed(launch.databases, { ifEmpty: true });
+    const users = await countUsers(launch.databases.user);
+    // The seed and its data generator are loaded only for a first start.
+    const seed = () => (require('../prisma/seed/index') as typeof import('../prisma/seed/index')).seed(launch.databases);
+    const summary = users ? skippedSummary(users) : (await seed()).summary;
     console.log(`  ${summary}`);
   }
 

@@ -8,6 +8,7 @@ import { createDb as createProductDb } from '../../subgraphs/product/db';
 import { createDb as createUserDb } from '../../subgraphs/user/db';
 import { generateShopData, type ShopData } from './data';
 import { inDatabase, writeShopData, type SeedDatabases } from './write';
+import { skippedSummary } from './status';
 
 export { REFERENCE_DATE, SIZES } from './data';
 export { DEMO_ACCOUNTS } from './demo-accounts';
@@ -75,7 +76,7 @@ function withSummary(outcome: SeedOutcome): SeedResult {
 
 function summarize(outcome: SeedOutcome): string {
   if (!outcome.seeded) {
-    return `Seed skipped: the user database already has ${outcome.existingUsers} users (npm run db:seed replaces the data).`;
+    return skippedSummary(outcome.existingUsers);
   }
   const { users, categories, products, orders, orderItems, orderStatusChanges, stockReservations, payments, orderCreatedEvents } =
     outcome.counts;

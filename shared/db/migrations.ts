@@ -1,6 +1,7 @@
 // `prisma migrate deploy` and `prisma migrate diff`, run through the WASM schema engine so they
 // work wherever the services run. Migration folders and the `_prisma_migrations` table keep
 // Prisma's own layout: the Prisma CLI can take over wherever its engine is available.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -10,6 +11,7 @@ import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg'
 import { prismaPaths } from '../paths';
 import type { SubgraphName } from '../services';
 import { acquireEmbedded, isEmbeddedUrl } from './embedded';
+import { openSession, type DatabaseSession } from './session';
 import { openSchemaEngine, type SchemaEngine, type SchemaFile } from './schema-engine';
 
 const NO_FILTERS = { externalTables: [], externalEnums: [] };
@@ -66,6 +68,7 @@ async function withEngine<T>(
  */
 export async function applyMigrations(name: SubgraphName, databaseUrl: string): Promise<string[]> {
   const migrationsList = await readMigrationList(name);
+  if (await upToDate(databaseUrl, migrationsList)) return [];
   const schema = await readSchemaFile(name);
   return withMigrationAdapter(databaseUrl, (adapter) =>
     withEngine(schema, adapter, async (engine) => {
@@ -73,6 +76,33 @@ export async function applyMigrations(name: SubgraphName, databaseUrl: string): 
       return appliedMigrationNames;
     }),
   );
+}
+
+/**
+ * Whether the database has applied exactly the committed migrations, unchanged (the checksum
+ * Prisma records is the SHA-256 of migration.sql): then there is nothing for the engine to do,
+ * and every start skips loading it. Anything else (a new, edited, failed or unknown migration, no
+ * migrations table yet) is left to the engine to apply or report.
+ */
+async function upToDate(url: string, { migrationDirectories }: MigrationList): Promise<boolean> {
+  let session: DatabaseSession | undefined;
+  try {
+    session = await openSession(url);
+    const applied = await session.query<{ migration_name: string; checksum: string }>(
+      'SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    const committed = new Map(
+      migrationDirectories.map(({ path, migrationFile }) => [
+        path,
+        migrationFile.content.tag === 'ok' ? createHash('sha256').update(migrationFile.content.value).digest('hex') : '',
+      ]),
+    );
+    return applied.length === committed.size && applied.every((row) => committed.get(row.migration_name) === row.checksum);
+  } catch {
+    return false;
+  } finally {
+    await session?.close();
+  }
 }
 
 /**
