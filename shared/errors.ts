@@ -52,12 +52,25 @@ export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
     if (extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR) return { ...formatted, extensions };
-    logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected error');
-    return {
-      message: 'Internal server error',
+    const cause = unwrapResolverError(error);
+    const where = {
       ...(formatted.path && { path: formatted.path }),
       ...(formatted.locations && { locations: formatted.locations }),
-      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
+    if (isDatabaseBusy(cause)) {
+      logger.warn({ err: cause, path: formatted.path }, 'database busy');
+      return { message: 'The service is busy; try again.', ...where, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+    }
+    logger.error({ err: cause, path: formatted.path }, 'unexpected error');
+    return { message: 'Internal server error', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
+}
+
+/**
+ * Every database connection stayed taken for longer than a request may wait (Prisma's P2024 pool
+ * timeout, P2028 transaction not started in time): a burst, not a bug, and worth a retry.
+ */
+function isDatabaseBusy(error: unknown): boolean {
+  const { name, code } = (error ?? {}) as { name?: string; code?: string };
+  return name === 'PrismaClientKnownRequestError' && (code === 'P2024' || code === 'P2028');
 }

@@ -27,10 +27,15 @@ export function databaseAdapter(url: string, poolSize: number): SqlMigrationAwar
   return { provider: 'postgres', adapterName: shadow.adapterName, connect, connectToShadowDb: () => shadow.connectToShadowDb() };
 }
 
-/** Client options shared by every subgraph: query events on, so statements can be counted. */
+/**
+ * Client options shared by every subgraph: query events on, so statements can be counted, and
+ * transactions that wait up to 5 s for a free connection (Prisma's 2 s failed bursts such as 100
+ * orders at once on a busy machine; past that the caller gets SERVICE_UNAVAILABLE to retry).
+ */
 export function prismaClientOptions(config: Pick<SubgraphConfig, 'databaseUrl' | 'databasePoolSize'>) {
   return {
     adapter: databaseAdapter(config.databaseUrl, config.databasePoolSize),
     log: [{ emit: 'event' as const, level: 'query' as const }],
+    transactionOptions: { maxWait: 5_000 },
   };
 }
