@@ -8,6 +8,7 @@
 // cleanly.
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Redis from 'ioredis';
 import { startGateway } from '../gateway/start';
 import { SUPERGRAPH_SDL, supergraphMayBeStale } from '../gateway/supergraph-files';
 import { DEMO_ACCOUNTS } from '../prisma/seed/demo-accounts';
@@ -84,6 +85,20 @@ async function checkSupergraph(): Promise<void> {
   }
 }
 
+/** Fails fast, saying what to do, when the Redis that REDIS_URL names does not answer. */
+async function requireRedis(url: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch {
+    throw new Error(`Redis is not reachable at ${url}: start it, or unset REDIS_URL to run on the in-process event bus.`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 function explainDatabaseError(error: unknown): unknown {
   const { code, address, port } = error as { code?: string; address?: string; port?: number };
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') {
@@ -147,6 +162,7 @@ async function main(): Promise<void> {
   step('composing the supergraph');
   await checkSupergraph();
 
+  if (!launch.inProcess) await requireRedis(env.REDIS_URL!);
   step('preparing databases (created, migrated, seeded on first start)');
   const holds = await prepareDatabases(launch, launch.inProcess);
   if (launch.seed) {
