@@ -187,7 +187,8 @@ async function main(): Promise<void> {
   };
   const shutdown = (reason: string) => {
     if (stopping) {
-      // Ctrl-C reaches us twice (from the terminal and relayed by tsx): only a later one forces.
+      // One Ctrl-C can arrive twice (the terminal signals the whole process group, npm passes
+      // it on too): only a later one forces.
       if (performance.now() - stopping < 1_000) return;
       console.log('forced to stop');
       process.exit(1);
