@@ -10,7 +10,8 @@ import { startStack, type Stack } from '../support/stack';
 import { clientIds, connectTestRedis } from '../support/streams';
 import { connect, subscribe, watcher, wsUrl, type TestSubscription } from '../support/subscriptions';
 import { changesOf, createBuyer, createProduct, payForOrder, placeOrder, reached, setOrderStatus } from './helpers';
-import { describeWithRedis } from '../support/requirements';
+import { itWithRedis } from '../support/requirements';
+import { TEST_REDIS } from '../support/backends';
 
 let databases: TestDatabases;
 let stack: Stack;
@@ -21,7 +22,9 @@ const { watch } = subscriptions;
 
 beforeAll(async () => {
   databases = await createTestDatabases();
-  stack = await startStack(databases, { gatewayCount: 2, orderInstances: 2, env: { WS_KEEPALIVE_MS: '300' } });
+  // Two of each where Redis lets instances share events; one of each on the in-process bus.
+  const instances = TEST_REDIS === 'server' ? 2 : 1;
+  stack = await startStack(databases, { gatewayCount: instances, orderInstances: instances, env: { WS_KEEPALIVE_MS: '300' } });
   buyer = await createBuyer(stack.admin, { name: 'Watcher' });
   product = await createProduct(stack.admin, { stock: 1_000, amount: 1_250, name: 'Watched Widget' });
 }, 120_000);
@@ -73,7 +76,7 @@ async function confirmedOrder(subscription: TestSubscription, gateway = stack.ad
   return orderId;
 }
 
-describeWithRedis('order status subscriptions', () => {
+describe('order status subscriptions', () => {
   it('should deliver every status change of an order, in order, with fields from all four subgraphs', async () => {
     const subscription = await watch(stack.admin, EVERYTHING);
     const orderId = await confirmedOrder(subscription, stack.admin, 2);
@@ -118,30 +121,33 @@ describeWithRedis('order status subscriptions', () => {
     expect(one.results).toHaveLength(1);
   });
 
-  it('should deliver changes committed through either order instance to subscribers on both gateways, exactly once each, in order', async () => {
-    const [first, second] = stack.gateways.map((gateway) => as(ADMIN, gateway.url, 'gateway')) as [Endpoint, Endpoint];
-    const onFirst = await watch(first, EVERYTHING);
-    const onSecond = await watch(second, EVERYTHING);
-    // Each gateway sends its order fetches and mutations to its own order-subgraph instance.
-    const a = await placeOrder(first, buyer, product);
-    const b = await placeOrder(second, buyer, product);
-    for (const subscription of [onFirst, onSecond]) {
-      await subscription.waitFor(
-        2,
-        (r) => [a, b].includes(r.data?.orderStatusChanged?.orderId) && r.data?.orderStatusChanged?.to === 'CONFIRMED',
-      );
-    }
-    await payForOrder(second, a);
-    await payForOrder(first, b);
-    await setOrderStatus(second, a, 'SHIPPED');
-    await setOrderStatus(first, b, 'SHIPPED');
-    for (const subscription of [onFirst, onSecond]) {
-      await subscription.waitFor(8, (r) => [a, b].includes(r.data?.orderStatusChanged?.orderId));
-      for (const orderId of [a, b]) {
-        expect(changesOf(subscription.results, orderId).map((change) => change.version)).toEqual([1, 2, 3, 4]);
+  itWithRedis(
+    'should deliver changes committed through either order instance to subscribers on both gateways, exactly once each, in order',
+    async () => {
+      const [first, second] = stack.gateways.map((gateway) => as(ADMIN, gateway.url, 'gateway')) as [Endpoint, Endpoint];
+      const onFirst = await watch(first, EVERYTHING);
+      const onSecond = await watch(second, EVERYTHING);
+      // Each gateway sends its order fetches and mutations to its own order-subgraph instance.
+      const a = await placeOrder(first, buyer, product);
+      const b = await placeOrder(second, buyer, product);
+      for (const subscription of [onFirst, onSecond]) {
+        await subscription.waitFor(
+          2,
+          (r) => [a, b].includes(r.data?.orderStatusChanged?.orderId) && r.data?.orderStatusChanged?.to === 'CONFIRMED',
+        );
       }
-    }
-  });
+      await payForOrder(second, a);
+      await payForOrder(first, b);
+      await setOrderStatus(second, a, 'SHIPPED');
+      await setOrderStatus(first, b, 'SHIPPED');
+      for (const subscription of [onFirst, onSecond]) {
+        await subscription.waitFor(8, (r) => [a, b].includes(r.data?.orderStatusChanged?.orderId));
+        for (const orderId of [a, b]) {
+          expect(changesOf(subscription.results, orderId).map((change) => change.version)).toEqual([1, 2, 3, 4]);
+        }
+      }
+    },
+  );
 
   it('should resolve a change once for all subscribers with the same operation', async () => {
     // Closed before the measurement: its own resolutions must not count.
@@ -222,7 +228,7 @@ describeWithRedis('order status subscriptions', () => {
     }
   });
 
-  it('should keep delivering, without losing a change, after the gateway loses its Redis connection', async () => {
+  itWithRedis('should keep delivering, without losing a change, after the gateway loses its Redis connection', async () => {
     const subscription = await watch(stack.admin, EVERYTHING);
     const orderId = await confirmedOrder(subscription);
     const admin = connectTestRedis('subscriptions-test:admin');
@@ -250,23 +256,26 @@ describeWithRedis('order status subscriptions', () => {
   });
 
   // Last: it stops and restarts the payment subgraph.
-  it('should deliver a change with a coded error for the fields of a subgraph that is down, and keep the subscription', async () => {
-    const subscription = await watch(stack.admin, EVERYTHING);
-    const orderId = await confirmedOrder(subscription);
-    await payForOrder(stack.admin, orderId);
-    await subscription.waitFor(1, reached(orderId, 'PAID'));
-    const { port } = stack.subgraphs.payment;
-    await stack.subgraphs.payment.stop();
+  itWithRedis(
+    'should deliver a change with a coded error for the fields of a subgraph that is down, and keep the subscription',
+    async () => {
+      const subscription = await watch(stack.admin, EVERYTHING);
+      const orderId = await confirmedOrder(subscription);
+      await payForOrder(stack.admin, orderId);
+      await subscription.waitFor(1, reached(orderId, 'PAID'));
+      const { port } = stack.subgraphs.payment;
+      await stack.subgraphs.payment.stop();
 
-    await setOrderStatus(stack.admin, orderId, 'SHIPPED');
-    const [shipped] = await subscription.waitFor(1, reached(orderId, 'SHIPPED'));
-    expect(shipped?.data?.orderStatusChanged.order).toMatchObject({ id: orderId, user: { name: 'Watcher' }, payment: null });
-    expect(shipped?.errors?.map((error) => error.extensions?.code)).toContain('SERVICE_UNAVAILABLE');
+      await setOrderStatus(stack.admin, orderId, 'SHIPPED');
+      const [shipped] = await subscription.waitFor(1, reached(orderId, 'SHIPPED'));
+      expect(shipped?.data?.orderStatusChanged.order).toMatchObject({ id: orderId, user: { name: 'Watcher' }, payment: null });
+      expect(shipped?.errors?.map((error) => error.extensions?.code)).toContain('SERVICE_UNAVAILABLE');
 
-    await stack.start('payment', { PORT: String(port) });
-    await setOrderStatus(stack.admin, orderId, 'DELIVERED');
-    const [delivered] = await subscription.waitFor(1, reached(orderId, 'DELIVERED'));
-    expect(delivered?.errors).toBeUndefined();
-    expect(delivered?.data?.orderStatusChanged.order.payment).toEqual({ status: 'CAPTURED' });
-  });
+      await stack.start('payment', { PORT: String(port) });
+      await setOrderStatus(stack.admin, orderId, 'DELIVERED');
+      const [delivered] = await subscription.waitFor(1, reached(orderId, 'DELIVERED'));
+      expect(delivered?.errors).toBeUndefined();
+      expect(delivered?.data?.orderStatusChanged.order.payment).toEqual({ status: 'CAPTURED' });
+    },
+  );
 });
