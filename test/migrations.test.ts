@@ -3,17 +3,16 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { prismaPaths, ROOT_DIR } from '../shared/paths';
 import { databaseUrlVar, SUBGRAPHS } from '../shared/services';
-import { databaseUrl, withAdmin } from './support/databases';
-import { describeWithPostgres } from './support/requirements';
+import { dropDatabase, uncreatedDatabaseUrl } from './support/databases';
+import { openSession } from '../shared/db/session';
 
 const run = promisify(execFile);
 const tsx = (args: string[], env: Record<string, string> = {}) =>
   run(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT_DIR, env: { ...process.env, ...env } });
 
-describeWithPostgres('migrations', () => {
+describe('migrations', () => {
   it('should find every schema.prisma in agreement with its committed migrations', async () => {
     const { stdout } = await tsx(['prisma/check-drift.ts']);
     for (const name of SUBGRAPHS) expect(stdout).toContain(`${name}: schema.prisma and migrations agree`);
@@ -35,30 +34,31 @@ describeWithPostgres('migrations', () => {
     const names = Object.fromEntries(
       SUBGRAPHS.map((name) => [name, `shop_test_${process.env.TEST_RUN_ID ?? 'adhoc'}_migrate_${suffix}_${name}`]),
     );
-    const env = Object.fromEntries(SUBGRAPHS.map((name) => [databaseUrlVar(name), databaseUrl(names[name]!)]));
+    const urls = Object.fromEntries(SUBGRAPHS.map((name) => [name, uncreatedDatabaseUrl(names[name]!)]));
+    const env = Object.fromEntries(SUBGRAPHS.map((name) => [databaseUrlVar(name), urls[name]!]));
     try {
       const first = await tsx(['prisma/migrate.ts'], env);
       for (const name of SUBGRAPHS) expect(first.stdout).toMatch(new RegExp(`${name}: applied \\d+_init`));
       const orderMigrations = (await readdir(prismaPaths('order').migrations)).filter((entry) => /^\d/.test(entry));
       const second = await tsx(['prisma/migrate.ts'], env);
       for (const name of SUBGRAPHS) expect(second.stdout).toContain(`${name}: up to date`);
-      const { rows } = await withAdminOn(names.order!, 'SELECT migration_name, finished_at FROM _prisma_migrations');
+      const rows = await queryOnce<{ migration_name: string; finished_at: Date }>(
+        urls.order!,
+        'SELECT migration_name, finished_at FROM _prisma_migrations',
+      );
       expect(rows.map((row) => row.migration_name).sort()).toEqual(orderMigrations.sort());
       for (const row of rows) expect(row.finished_at).toBeInstanceOf(Date);
     } finally {
-      await withAdmin(async (admin) => {
-        for (const name of Object.values(names)) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      });
+      for (const url of Object.values(urls)) await dropDatabase(url);
     }
   }, 60_000);
 });
 
-async function withAdminOn(database: string, sql: string) {
-  const client = new pg.Client({ connectionString: databaseUrl(database) });
-  await client.connect();
+async function queryOnce<Row>(url: string, sql: string): Promise<Row[]> {
+  const session = await openSession(url);
   try {
-    return await client.query(sql);
+    return await session.query<Row>(sql);
   } finally {
-    await client.end();
+    await session.close();
   }
 }

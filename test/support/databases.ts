@@ -9,7 +9,7 @@ import { cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { embeddedUrl } from '../../shared/db/embedded';
+import { embeddedDirectory, embeddedUrl } from '../../shared/db/embedded';
 import { prismaPaths, ROOT_DIR } from '../../shared/paths';
 import { SUBGRAPHS, type SubgraphName } from '../../shared/services';
 import { TEST_POSTGRES } from './backends';
@@ -32,6 +32,21 @@ export function templateName(name: SubgraphName): string {
     if (folder.match(/^\d/)) hash.update(folder).update(readFileSync(file));
   }
   return `shop_template_${name}_${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** The URL of a database not created yet, on this run's kind of PostgreSQL, for a tool to create. */
+export function uncreatedDatabaseUrl(database: string): string {
+  return TEST_POSTGRES === 'embedded' ? embeddedUrl(path.join(embeddedRunDir(), database)) : databaseUrl(database);
+}
+
+/** Drops a database a test created through `uncreatedDatabaseUrl`. */
+export async function dropDatabase(url: string): Promise<void> {
+  if (TEST_POSTGRES === 'embedded') {
+    await rm(embeddedDirectory(url), { recursive: true, force: true });
+    return;
+  }
+  const database = decodeURIComponent(new URL(url).pathname.slice(1));
+  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
 }
 
 /** The URL of a database that does not exist, on this run's kind of PostgreSQL. */

@@ -6,7 +6,5 @@ import { TEST_POSTGRES, TEST_REDIS } from './backends';
 export const describeWithRedis = TEST_REDIS === 'server' ? describe : describe.skip;
 /** `it` for tests that need a Redis server. */
 export const itWithRedis = TEST_REDIS === 'server' ? it : it.skip;
-/** `describe` for tests that need a PostgreSQL server. */
-export const describeWithPostgres = TEST_POSTGRES === 'server' ? describe : describe.skip;
 /** `describe` for tests that need both servers. */
 export const describeWithServers = TEST_POSTGRES === 'server' && TEST_REDIS === 'server' ? describe : describe.skip;
