@@ -29,8 +29,8 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 # `npm run` starts scripts through a shell. dash (/bin/sh) stays in between and dies on the
-# SIGTERM npm passes on, orphaning the service; bash execs the command, so the signal reaches
-# tsx, which hands it to node, and the service shuts down gracefully on `docker compose stop`.
+# SIGTERM npm passes on, orphaning the service; bash execs the command (`node --import tsx ...`),
+# so the signal reaches node itself and the service shuts down gracefully on `docker compose stop`.
 ENV NODE_ENV=production \
     CHECKPOINT_DISABLE=1 \
     NPM_CONFIG_SCRIPT_SHELL=/bin/bash \
