@@ -92,8 +92,7 @@ export class OutboxRelay {
     try {
       if (!this.session) await this.connect();
       if (!this.leader) {
-        const [row] = await this.session!.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK]);
-        this.leader = row?.locked === true;
+        this.leader = await this.session!.tryLock(RELAY_LOCK);
       }
       if (this.leader) {
         this.wake();

@@ -2,17 +2,16 @@
 // published on the order stream the way the order subgraph's relay would, two instances of the
 // product subgraph consume them as one consumer group, and the results are read back from the
 // product stream and the database.
-import type Redis from 'ioredis';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { statementCount } from '../support/metrics';
-import { buildEnvelope, connectTestRedis, publishEnvelope, waitForEntries, waitForGroupToCatchUp } from '../support/streams';
+import { buildEnvelope } from '../support/streams';
+import { eventPublisher, watchStream, type EventPublisher, type StreamWatch } from '../support/event-watch';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import type { EventEnvelope, EventPayloads, OrderLine } from '../../shared/events/contracts';
 import { newUuid7 } from '../../shared/uuid7';
 import type { Prisma } from '../../prisma/product/generated/client';
 import { productSubgraph } from '../../subgraphs/product/server';
 import type { Db } from '../../subgraphs/product/db';
-import { describeWithRedis } from '../support/requirements';
 
 /** The product subgraph's consumer group: one per service, shared by its instances. */
 const GROUP = 'product';
@@ -21,19 +20,22 @@ const UNKNOWN_PRODUCT_ID = '01920000-0000-7000-8000-000000000000';
 let databases: TestDatabases;
 let instances: TestSubgraph<Db>[] = [];
 let db: Db;
-let redis: Redis;
+let events: EventPublisher;
+let productEvents: StreamWatch;
 
 beforeAll(async () => {
   databases = await createTestDatabases(['product']);
   // Two instances on one database and one prefix: the same consumer group, like two replicas.
   instances = await Promise.all([1, 2].map(() => startTestSubgraph(productSubgraph, databases.product)));
   db = instances[0]!.db;
-  redis = connectTestRedis('product-reservations');
+  events = eventPublisher();
+  productEvents = watchStream('product');
 });
 
 afterAll(async () => {
   await Promise.all(instances.map((instance) => instance.close()));
-  redis?.disconnect();
+  events?.close();
+  productEvents?.close();
   await databases?.drop();
 });
 
@@ -81,9 +83,9 @@ function buildStatusChange(orderId: string, overrides: Partial<EventPayloads['Or
   });
 }
 
-/** Publishes on the order stream exactly as the order subgraph's outbox relay does. One connection sends commands in call order, so the entries keep this order. */
-async function publish(...events: EventEnvelope[]): Promise<void> {
-  await Promise.all(events.map((event) => publishEnvelope(redis, 'order', event)));
+/** Publishes on the order stream exactly as the order subgraph's outbox relay does, in this order. */
+function publish(...envelopes: EventEnvelope[]): Promise<void> {
+  return events.publish('order', ...envelopes);
 }
 
 type Match = (event: EventEnvelope) => boolean;
@@ -93,17 +95,13 @@ const forOrder =
     orderIds.includes((event.payload as { orderId?: string }).orderId ?? '');
 
 /** Waits until the product stream holds `count` events matching `match`, and returns them. */
-async function waitForEvents(match: Match, count = 1, timeoutMs = 5_000): Promise<EventEnvelope[]> {
-  const entries = await waitForEntries(redis, 'product', count, {
-    where: ({ event }) => event !== null && match(event),
-    timeoutMs,
-  });
-  return entries.map(({ event }) => event!);
+function waitForEvents(match: Match, count = 1, timeoutMs = 5_000): Promise<EventEnvelope[]> {
+  return productEvents.all(count, match, timeoutMs);
 }
 
 /** Waits until the product group has acknowledged every event on the order stream, which it does only after their transactions committed. */
 function waitUntilConsumed(): Promise<void> {
-  return waitForGroupToCatchUp(redis, 'order', GROUP);
+  return events.consumed('order', GROUP);
 }
 
 /** The events this service committed to its outbox for an order: each effect happened once per row. */
@@ -135,7 +133,7 @@ async function reserved(items: OrderLine[]): Promise<string> {
   return created.payload.orderId;
 }
 
-describeWithRedis('stock reservations', () => {
+describe('stock reservations', () => {
   it('should reserve every item of an order and emit StockReserved', async () => {
     const [mug, tee] = [await createProduct({ stock: 5 }), await createProduct({ stock: 3 })];
     const items = [
