@@ -1,23 +1,21 @@
 // The payment side of the order lifecycle: payForOrder through the (fake) processor, the events it
-// publishes, and the compensation of cancelled orders, against real PostgreSQL and Redis and the
+// publishes, and the compensation of cancelled orders, against real PostgreSQL, the event bus (Redis, or in-process without it) and the
 // real user, product and order subgraphs with their workers. Orders are placed and cancelled
 // through the order subgraph, and its cancellations reach this service over the "order" stream.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type Redis from 'ioredis';
 import { IDENTITY_HEADER } from '../../shared/auth/internal-token';
 import type { EventEnvelope, EventPayloads, EventType } from '../../shared/events/contracts';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok, type Endpoint } from '../support/graphql';
 import { startOrderSubgraphs, withoutWorkers, type OrderSubgraphs, type TestOrder } from '../support/orders';
-import { connectTestRedis, publishEnvelope, waitForEntries } from '../support/streams';
+import { eventPublisher, watchStream, type EventPublisher, type StreamWatch } from '../support/event-watch';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
 import type { Db } from '../../subgraphs/payment/db';
 import { FakePaymentProcessor, type ChargeRequest, type ChargeResult } from '../../subgraphs/payment/processor';
 import { createPaymentSubgraph } from '../../subgraphs/payment/server';
 import { outboxEventsAbout } from '../support/outbox';
-import { describeWithRedis } from '../support/requirements';
 
 /** The fake, able to keep a charge in flight until the test lets it finish. */
 class HoldableProcessor extends FakePaymentProcessor {
@@ -110,21 +108,24 @@ let databases: TestDatabases;
 let orders: OrderSubgraphs;
 let subgraph: TestSubgraph<Db>;
 let processor: HoldableProcessor;
-let redis: Redis;
+let events: EventPublisher;
+let paymentEvents: StreamWatch;
 /** The payment subgraph as the customer who placed the orders: they pay for them. */
 let buyer: Endpoint;
 
 beforeAll(async () => {
   databases = await createTestDatabases();
+  events = eventPublisher();
+  paymentEvents = watchStream('payment');
   orders = await startOrderSubgraphs(databases);
   processor = new HoldableProcessor();
   subgraph = await startTestSubgraph(createPaymentSubgraph({ processor }), databases.payment, { ORDER_SUBGRAPH_URL: orders.url });
   buyer = subgraph.as(orders.buyer);
-  redis = connectTestRedis('payment-lifecycle');
 });
 
 afterAll(async () => {
-  redis?.disconnect();
+  events?.close();
+  paymentEvents?.close();
   await subgraph?.close();
   await orders?.close();
   await databases?.drop();
@@ -140,10 +141,8 @@ async function paymentEvent<T extends EventType>(
   type: T,
   matches: (payload: EventPayloads[T]) => boolean,
 ): Promise<EventEnvelope<T>> {
-  const [entry] = await waitForEntries(redis, 'payment', 1, {
-    where: ({ event }) => event?.type === type && matches(event.payload as EventPayloads[T]),
-  });
-  return entry!.event as EventEnvelope<T>;
+  const event = await paymentEvents.next((event) => event.type === type && matches(event.payload as EventPayloads[T]));
+  return event as EventEnvelope<T>;
 }
 
 const PAY = /* GraphQL */ `
@@ -202,7 +201,7 @@ async function orderEventsHandled(): Promise<void> {
   await paymentEvent('PaymentFailed', ({ paymentId }) => paymentId === createPayment.id);
 }
 
-describeWithRedis('payForOrder', () => {
+describe('payForOrder', () => {
   it('should capture the order total through the processor and publish PaymentCaptured', async () => {
     const order = await orders.confirmed({ price: { amount: 1_630, currency: 'USD' }, quantity: 5 });
     const args = buildPayArgs(order, { method: 'PAYPAL' });
@@ -363,7 +362,7 @@ describeWithRedis('payForOrder', () => {
   );
 });
 
-describeWithRedis('updatePaymentStatus of processor payments', () => {
+describe('updatePaymentStatus of processor payments', () => {
   it('should refund a captured payment through the processor and publish PaymentRefunded', async () => {
     const order = await orders.confirmed();
     const payment = await payOk(buildPayArgs(order));
@@ -385,14 +384,14 @@ describeWithRedis('updatePaymentStatus of processor payments', () => {
   });
 });
 
-describeWithRedis('cancelled orders', () => {
+describe('cancelled orders', () => {
   it('should refund a captured payment once, even when the cancellation is delivered twice', async () => {
     const order = await orders.confirmed({ price: { amount: 1_999, currency: 'GBP' } });
     const payment = await payOk(buildPayArgs(order));
     await orders.cancel(order.id);
     // The very same envelope once more, as the relay's at-least-once delivery may bring it.
     const cancellation = await orders.reached(order.id, 'CANCELLED');
-    await publishEnvelope(redis, 'order', cancellation);
+    await events.publish('order', cancellation);
 
     const refunded = await paymentEvent('PaymentRefunded', ({ paymentId }) => paymentId === payment.id);
     expect(refunded.payload).toEqual({ paymentId: payment.id, orderId: order.id, amount: 1_999, currency: 'GBP' });
