@@ -164,6 +164,8 @@ async function main(): Promise<void> {
 
   if (!launch.inProcess) await requireRedis(env.REDIS_URL!);
   step('preparing databases (created, migrated, seeded on first start)');
+  // Kept open only for services of this process: another process may open an embedded database
+  // only once this one has let go of it.
   const holds = await prepareDatabases(launch, launch.inProcess);
   if (launch.seed) {
     const users = await countUsers(launch.databases.user);
@@ -223,8 +225,6 @@ async function main(): Promise<void> {
     // Events left in the outboxes by the last run wait until every consumer listens.
     inProcessHub.hold();
   }
-  // Released before other processes open the embedded databases (one opener at a time).
-  else await Promise.all(holds.splice(0).map((hold) => hold.release()));
 
   step(`starting subgraphs and gateway (${launch.inProcess ? 'one process, in-process event bus' : 'one process each, Redis'})`);
   const urls = {} as Record<SubgraphName, string>;

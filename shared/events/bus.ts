@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { EventHandlers } from './consumer';
 import { InProcessEventBus } from './in-process-bus';
 import { RedisEventBus } from './redis-bus';
+import type { Worker } from './worker';
 
 export interface EventBusConfig {
   /** Redis Streams at this URL; null: the in-process bus (EVENT_BUS=in-process). */
@@ -20,13 +21,7 @@ export interface EventBusConfig {
   relay: boolean;
 }
 
-/** Something a service runs beside its HTTP server, started after it and stopped before it. */
-export interface Worker {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export const IDLE_WORKER: Worker = { start: async () => {}, stop: async () => {} };
+export type { Worker } from './worker';
 
 export interface EventBus {
   /** Publishes this service's outbox (database at `databaseUrl`) to its streams. */

@@ -7,7 +7,8 @@
 import type { Logger } from '../logger';
 import type { EventEnvelope } from './contracts';
 import type { EventHandlers } from './consumer';
-import { IDLE_WORKER, type EventBus, type EventBusConfig, type Worker } from './bus';
+import type { EventBus, EventBusConfig } from './bus';
+import { IDLE_WORKER, type Worker } from './worker';
 import { OutboxRelay, type EventSink, type OutgoingEvent } from './outbox-relay';
 import { streamKey } from './streams';
 

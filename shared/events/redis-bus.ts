@@ -2,7 +2,8 @@
 // none of this never connects to Redis.
 import type Redis from 'ioredis';
 import type { Logger } from '../logger';
-import { IDLE_WORKER, type EventBus, type EventBusConfig, type Worker } from './bus';
+import type { EventBus, EventBusConfig } from './bus';
+import { IDLE_WORKER, type Worker } from './worker';
 import { StreamConsumer, type EventHandlers } from './consumer';
 import { OutboxRelay, type EventSink } from './outbox-relay';
 import { closeRedis, createRedis, settledOrOffline } from './redis';
