@@ -1,12 +1,13 @@
 // Drops this run's databases that a test file left behind when it died before its clean-up, and
 // this run's Redis keys.
 import { rm } from 'node:fs/promises';
-import { TEST_POSTGRES, TEST_REDIS } from './support/backends';
+import { chosenBackends } from './support/backends';
 import { embeddedRunDir, testDatabasePrefix, withAdmin } from './support/databases';
 import { deleteKeys, testRunPrefix } from './support/events';
 
 export default async function globalTeardown(): Promise<void> {
-  if (TEST_POSTGRES === 'embedded') await rm(embeddedRunDir(), { recursive: true, force: true });
+  const { postgres, redis } = chosenBackends();
+  if (postgres === 'embedded') await rm(embeddedRunDir(), { recursive: true, force: true });
   else {
     const prefix = testDatabasePrefix();
     await withAdmin(async (admin) => {
@@ -16,5 +17,5 @@ export default async function globalTeardown(): Promise<void> {
       for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     });
   }
-  if (TEST_REDIS === 'server') await deleteKeys(testRunPrefix());
+  if (redis === 'server') await deleteKeys(testRunPrefix());
 }

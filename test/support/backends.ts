@@ -8,9 +8,18 @@ import { connect } from 'node:net';
 
 export type Backend = 'server' | 'embedded';
 
-/** Set by global setup for the whole run (workers inherit it). */
-export const TEST_POSTGRES: Backend = process.env.TEST_POSTGRES === 'embedded' ? 'embedded' : 'server';
-export const TEST_REDIS: Backend = process.env.TEST_REDIS === 'embedded' ? 'embedded' : 'server';
+/**
+ * The backends global setup chose for the run (workers inherit them). Read when called: global
+ * setup and teardown share one process, whose modules may have loaded before the choice.
+ */
+export function chosenBackends(): { postgres: Backend; redis: Backend } {
+  const backend = (value: string | undefined): Backend => (value === 'embedded' ? 'embedded' : 'server');
+  return { postgres: backend(process.env.TEST_POSTGRES), redis: backend(process.env.TEST_REDIS) };
+}
+
+/** For test files, which start after global setup. */
+export const TEST_POSTGRES: Backend = chosenBackends().postgres;
+export const TEST_REDIS: Backend = chosenBackends().redis;
 
 /** Whether something accepts TCP connections at `url`'s host and port. */
 export function reachable(url: string, defaultPort: number, timeoutMs = 1_000): Promise<boolean> {
