@@ -14,7 +14,7 @@ import { SUPERGRAPH_SDL, supergraphMayBeStale } from '../gateway/supergraph-file
 import { DEMO_ACCOUNTS } from '../prisma/seed/demo-accounts';
 import { countUsers, skippedSummary } from '../prisma/seed/status';
 import { EnvReader } from '../shared/config';
-import { acquireEmbedded, embeddedUrl, isEmbeddedUrl, type EmbeddedHandle } from '../shared/db/embedded';
+import { acquireEmbedded, embeddedDirectory, embeddedUrl, isEmbeddedUrl, type EmbeddedHandle } from '../shared/db/embedded';
 import { ensureDatabase } from '../shared/db/ensure-database';
 import { applyMigrations } from '../shared/db/migrations';
 import { inProcessHub } from '../shared/events/in-process-bus';
@@ -63,7 +63,7 @@ function plan(env: NodeJS.ProcessEnv): Plan {
 }
 
 function describeDatabase(url: string): string {
-  if (isEmbeddedUrl(url)) return `embedded PostgreSQL in ${path.relative(process.cwd(), url.slice('pglite:'.length)) || '.'}`;
+  if (isEmbeddedUrl(url)) return `embedded PostgreSQL in ${path.relative(process.cwd(), embeddedDirectory(url)) || '.'}`;
   const { host, pathname } = new URL(url);
   return `PostgreSQL at ${host}${pathname}`;
 }

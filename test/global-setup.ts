@@ -2,14 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { reachable } from './support/backends';
+import { ADMIN_URL } from './support/databases';
+import { TEST_REDIS_URL } from './support/events';
 
 /** A server that answers is used; else its embedded equivalent (see test/support/backends.ts). */
 async function chooseBackends(): Promise<void> {
   const forced = process.env.TEST_BACKENDS === 'embedded';
-  const postgres = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const redis = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const hasPostgres = !forced && (await reachable(postgres, 5432));
-  const hasRedis = !forced && (await reachable(redis, 6379));
+  const hasPostgres = !forced && (await reachable(ADMIN_URL, 5432));
+  const hasRedis = !forced && (await reachable(TEST_REDIS_URL, 6379));
   process.env.TEST_POSTGRES = hasPostgres ? 'server' : 'embedded';
   process.env.TEST_REDIS = hasRedis ? 'server' : 'embedded';
   const missing = [

@@ -33,55 +33,40 @@ let databases: TestDatabases;
 let dbs: ReturnType<typeof openDbs>;
 let firstRun: CliRun;
 
+/** Resolves a record of promises into the record of their values, side by side. */
+async function allOf<T extends Record<string, Promise<unknown>>>(promises: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const entries = await Promise.all(Object.entries(promises).map(async ([key, value]) => [key, await value] as const));
+  return Object.fromEntries(entries) as { [K in keyof T]: Awaited<T[K]> };
+}
+
 /** Every seeded row, each table ordered by id (or key) as the services list them. */
 async function readAll() {
   const byId = { orderBy: { id: 'asc' as const } };
   const byOrder = { orderBy: { orderId: 'asc' as const } };
   // Event ids and insert times are stamped when the row is written; what a run decides is the rest.
   const events = { select: { stream: true, type: true, payload: true, publishedAt: true }, ...byId };
-  const [
-    users,
-    categories,
-    products,
-    stockReservations,
-    stockReservationItems,
-    orders,
-    orderItems,
-    orderStatusChanges,
-    payments,
-    cancelledOrders,
-  ] = await Promise.all([
-    dbs.user.user.findMany(byId),
-    dbs.product.category.findMany(byId),
-    dbs.product.product.findMany(byId),
-    dbs.product.stockReservation.findMany(byOrder),
-    dbs.product.stockReservationItem.findMany({ orderBy: [{ orderId: 'asc' }, { productId: 'asc' }] }),
-    dbs.order.order.findMany(byId),
-    dbs.order.orderItem.findMany(byId),
-    dbs.order.orderStatusChange.findMany(byId),
-    dbs.payment.payment.findMany(byId),
-    dbs.payment.cancelledOrder.findMany(byOrder),
-  ]);
-  const [orderOutbox, productOutbox, paymentOutbox, processedEvents] = await Promise.all([
-    dbs.order.outboxEvent.findMany(events),
-    dbs.product.outboxEvent.findMany(events),
-    dbs.payment.outboxEvent.findMany(events),
-    Promise.all([dbs.order.processedEvent.count(), dbs.product.processedEvent.count(), dbs.payment.processedEvent.count()]),
-  ]);
-  return {
-    users,
-    categories,
-    products,
-    stockReservations,
-    stockReservationItems,
-    orders,
-    orderItems,
-    orderStatusChanges,
-    payments,
-    cancelledOrders,
-    outbox: { order: orderOutbox, product: productOutbox, payment: paymentOutbox },
-    processedEvents,
-  };
+  return allOf({
+    users: dbs.user.user.findMany(byId),
+    categories: dbs.product.category.findMany(byId),
+    products: dbs.product.product.findMany(byId),
+    stockReservations: dbs.product.stockReservation.findMany(byOrder),
+    stockReservationItems: dbs.product.stockReservationItem.findMany({ orderBy: [{ orderId: 'asc' }, { productId: 'asc' }] }),
+    orders: dbs.order.order.findMany(byId),
+    orderItems: dbs.order.orderItem.findMany(byId),
+    orderStatusChanges: dbs.order.orderStatusChange.findMany(byId),
+    payments: dbs.payment.payment.findMany(byId),
+    cancelledOrders: dbs.payment.cancelledOrder.findMany(byOrder),
+    outbox: allOf({
+      order: dbs.order.outboxEvent.findMany(events),
+      product: dbs.product.outboxEvent.findMany(events),
+      payment: dbs.payment.outboxEvent.findMany(events),
+    }),
+    processedEvents: Promise.all([
+      dbs.order.processedEvent.count(),
+      dbs.product.processedEvent.count(),
+      dbs.payment.processedEvent.count(),
+    ]),
+  });
 }
 
 let data: Awaited<ReturnType<typeof readAll>>;

@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SubgraphConfig } from '../config';
 import { acquireEmbedded, isEmbeddedUrl } from './embedded';
 
@@ -8,7 +8,7 @@ import { acquireEmbedded, isEmbeddedUrl } from './embedded';
  * or the process's PGlite instance for an embedded database (`pglite:<directory>`). Disconnecting
  * the client (or the engine) that uses it lets go of the embedded database.
  */
-export function databaseAdapter(url: string, poolSize: number): SqlMigrationAwareDriverAdapterFactory {
+export function databaseAdapter(url: string, poolSize: number): SqlDriverAdapterFactory {
   if (!isEmbeddedUrl(url)) return new PrismaPg({ connectionString: url, max: poolSize });
   // Required lazily, as PGlite itself: a server deployment never loads either.
   const { PrismaPGlite } = require('pglite-prisma-adapter') as typeof import('pglite-prisma-adapter');
@@ -23,8 +23,8 @@ export function databaseAdapter(url: string, poolSize: number): SqlMigrationAwar
     };
     return adapter;
   };
-  const shadow = new PrismaPGlite(undefined as never);
-  return { provider: 'postgres', adapterName: shadow.adapterName, connect, connectToShadowDb: () => shadow.connectToShadowDb() };
+  // A client needs no shadow database (migrations bring their own adapter): connect is all.
+  return { provider: 'postgres', adapterName: 'pglite-prisma-adapter', connect };
 }
 
 /**

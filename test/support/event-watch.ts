@@ -21,31 +21,35 @@ export interface StreamWatch {
 }
 
 export function watchStream(stream: string): StreamWatch {
-  if (TEST_REDIS === 'server') {
-    const redis = connectTestRedis(`watch:${stream}`);
-    const all = async (count: number, where: (event: EventEnvelope) => boolean, timeoutMs?: number) => {
+  const { all, close } = TEST_REDIS === 'server' ? readFromRedis(stream) : followInProcess(stream);
+  return { all, next: async (where, timeoutMs) => (await all(1, where, timeoutMs))[0]!, close };
+}
+
+type Watch = Pick<StreamWatch, 'all' | 'close'>;
+
+function readFromRedis(stream: string): Watch {
+  const redis = connectTestRedis(`watch:${stream}`);
+  return {
+    all: async (count, where, timeoutMs) => {
       const entries = await waitForEntries(redis, stream, count, { where: ({ event }) => !!event && where(event), timeoutMs });
       return entries.map((entry) => entry.event!);
-    };
-    return {
-      all,
-      next: async (where, timeoutMs) => (await all(1, where, timeoutMs))[0]!,
-      close: () => redis.disconnect(),
-    };
-  }
+    },
+    close: () => redis.disconnect(),
+  };
+}
+
+function followInProcess(stream: string): Watch {
   const events = createCollector<EventEnvelope>();
   const unfollow = inProcessHub.follow(streamKey(TEST_EVENTS_PREFIX, stream), events.push);
-  const all = async (count: number, where: (event: EventEnvelope) => boolean, timeoutMs = 5_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = events.items.filter(where);
-      if (found.length >= count) return found.slice(0, count);
-      await events.waitFor(events.items.length + 1, Math.max(deadline - Date.now(), 1));
-    }
-  };
   return {
-    all,
-    next: async (where, timeoutMs) => (await all(1, where, timeoutMs))[0]!,
+    all: async (count, where, timeoutMs = 5_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events.items.filter(where);
+        if (found.length >= count) return found.slice(0, count);
+        await events.waitFor(events.items.length + 1, Math.max(deadline - Date.now(), 1));
+      }
+    },
     close: unfollow,
   };
 }
