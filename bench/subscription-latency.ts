@@ -4,26 +4,18 @@
 //
 // Latency = arrival time at the subscriber - `at` of the change (the timestamp written by the
 // transaction that committed it). Writes bench/results/subscription-latency.json.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { Worker } from 'node:worker_threads';
-import { signAccessToken } from '../shared/auth/access-token';
-import { readAccessTokenConfig } from '../shared/auth/config';
-import type { Identity } from '../shared/auth/identity';
-import { EnvReader } from '../shared/config';
-import { applyMigrations } from '../shared/db/migrations';
-import { startServiceProcess, type ServiceProcess } from '../shared/process/service-process';
+import type { ServiceProcess } from '../shared/process/service-process';
 import { ROOT_DIR } from '../shared/paths';
-import { databaseUrlVar, subgraphUrlVar, SUBGRAPHS, type SubgraphName } from '../shared/services';
+import { bearer, createDatabases, dropDatabases, request, RUN_ID, startGateway, startSubgraphs } from './support/stack';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 const ORDERS_SPREAD = 100;
 const ROUNDS_ONE_ORDER = Number(process.env.BENCH_ROUNDS ?? 10);
-const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const run = randomBytes(3).toString('hex');
+const run = RUN_ID;
 
 const SUBSCRIPTION = /* GraphQL */ `
   subscription Watch($id: ID) {
@@ -48,9 +40,10 @@ async function main(): Promise<void> {
   const databases = await createDatabases();
   const processes: ServiceProcess[] = [];
   try {
-    const gateway = await startStack(databases, processes);
+    const gateway = await startGateway(await startSubgraphs(databases, processes));
     const adminToken = bearer({ userId: randomUUID(), role: 'ADMIN' });
-    const api = (query: string, variables: Record<string, unknown> = {}) => request(gateway.url, query, variables, adminToken);
+    const api = (query: string, variables: Record<string, unknown> = {}) =>
+      request(gateway.url, query, variables, { authorization: adminToken });
     const userId = (await api(`mutation { createUser(input: { email: "bench-${run}@example.com", name: "Bench" }) { id } }`))
       .createUser.id;
     const categoryId = (await api(`mutation { createCategory(name: "Bench ${run}") { id } }`)).createCategory.id;
@@ -229,89 +222,6 @@ function summarize(latencies: number[]) {
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   return { deliveries: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.at(-1) ?? NaN };
-}
-
-// The stack runs in production mode, which refuses the development secrets: a run makes its own.
-const SECRETS = { JWT_SECRET: randomBytes(32).toString('hex'), INTERNAL_SECRET: randomBytes(32).toString('hex') };
-
-/** An Authorization header value for `identity`, valid for the whole run. */
-function bearer(identity: Identity): string {
-  const config = readAccessTokenConfig(new EnvReader({ NODE_ENV: 'production', ...SECRETS }));
-  return `Bearer ${signAccessToken(identity, { ...config, accessTokenTtlSeconds: 6 * 60 * 60 }).token}`;
-}
-
-async function request(url: string, query: string, variables: Record<string, unknown>, authorization: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization },
-    body: JSON.stringify({ query, variables }),
-  });
-  // any: the bench reads a few known fields out of each response.
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors?.length) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-async function createDatabases(): Promise<Record<SubgraphName, string>> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  const urls = {} as Record<SubgraphName, string>;
-  try {
-    for (const name of SUBGRAPHS) {
-      const database = `shop_bench_${run}_${name}`;
-      await admin.query(`CREATE DATABASE "${database}"`);
-      const url = new URL(ADMIN_URL);
-      url.pathname = `/${database}`;
-      urls[name] = url.toString();
-      await applyMigrations(name, urls[name]);
-    }
-  } finally {
-    await admin.end();
-  }
-  return urls;
-}
-
-async function dropDatabases(urls: Record<SubgraphName, string>): Promise<void> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    for (const url of Object.values(urls))
-      await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function startStack(databases: Record<SubgraphName, string>, processes: ServiceProcess[]): Promise<ServiceProcess> {
-  const env = {
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    REDIS_URL,
-    EVENTS_PREFIX: `bench:${run}:`,
-    // 1,000 sockets and thousands of operations from one address and one user, on purpose.
-    RATE_LIMIT_IP_PER_MINUTE: '0',
-    RATE_LIMIT_USER_PER_MINUTE: '0',
-    ...SECRETS,
-  };
-  const urls: Record<string, string> = {};
-  const start = async (name: SubgraphName | 'gateway') => {
-    const service = await startServiceProcess(name, {
-      env: { ...env, ...urls, ...(name !== 'gateway' && { [databaseUrlVar(name)]: databases[name] }) },
-      onOutput: (chunk) => process.stderr.write(`[${name}] ${chunk}`),
-      // BENCH_PROFILE=<dir>: every service writes a CPU profile there when it stops (open in Chrome DevTools).
-      nodeFlags: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
-    });
-    processes.push(service);
-    if (name !== 'gateway') urls[subgraphUrlVar(name)] = service.url;
-    return service;
-  };
-  await start('user');
-  await start('product');
-  await start('order');
-  await start('payment');
-  return start('gateway');
 }
 
 main().then(

@@ -19,7 +19,15 @@ export const SEED = 20_240_611;
  */
 export const REFERENCE_DATE = new Date('2026-11-01T00:00:00.000Z');
 
-export const SIZES = { users: 60, products: 300, orders: 500 } as const;
+/** How many rows of each the data set has. The benchmarks seed a larger set with the same shape. */
+export interface SeedSizes {
+  users: number;
+  /** At most what the catalog's names allow per category (see catalog.ts). */
+  products: number;
+  orders: number;
+}
+
+export const SIZES: Readonly<SeedSizes> = { users: 60, products: 300, orders: 500 };
 export const CURRENCY = 'USD';
 
 export interface ShopData {
@@ -75,7 +83,7 @@ async function hashDemoPasswords(): Promise<PasswordHashes> {
   return new Map(await Promise.all(accounts.map(async (account) => [account.email, await demoPasswordHash(account)] as const)));
 }
 
-function generateUsers(g: Generator, passwordHashes: PasswordHashes): User[] {
+function generateUsers(g: Generator, passwordHashes: PasswordHashes, sizes: SeedSizes): User[] {
   const { admin, customer } = DEMO_ACCOUNTS;
   // The oldest accounts, so they also come first in every list (lists are ordered by id).
   const withoutPassword = ({ password: _password, ...account }: DemoAccount) => account;
@@ -84,7 +92,7 @@ function generateUsers(g: Generator, passwordHashes: PasswordHashes): User[] {
     { ...withoutPassword(customer), createdAt: new Date(g.ago(590 * DAY)) },
   ];
   const emails = new Set<string>(documented.map((account) => account.email));
-  const others = Array.from({ length: SIZES.users - documented.length }, () => {
+  const others = Array.from({ length: sizes.users - documented.length }, () => {
     const firstName = g.faker.person.firstName();
     const lastName = g.faker.person.lastName();
     let email = g.faker.internet.exampleEmail({ firstName, lastName }).toLowerCase();
@@ -130,8 +138,8 @@ function price(g: Generator, typicalDollars: number): number {
   return Math.min(MAX_PRICE_DOLLARS, Math.max(MIN_PRICE_DOLLARS, dollars)) * 100 + 99;
 }
 
-function generateProducts(g: Generator, categories: Category[]): Product[] {
-  const counts = categoryCounts(SIZES.products);
+function generateProducts(g: Generator, categories: Category[], sizes: SeedSizes): Product[] {
+  const counts = categoryCounts(sizes.products);
   const drafts = CATEGORIES.flatMap((spec, index) => {
     const count = counts[index] ?? 0;
     const combinations = spec.adjectives.flatMap((adjective) =>
@@ -181,7 +189,7 @@ interface OrderPlan {
   status?: OrderStatus;
 }
 
-function planOrders(g: Generator, users: User[]): OrderPlan[] {
+function planOrders(g: Generator, users: User[], sizes: SeedSizes): OrderPlan[] {
   const [admin, customer, ...others] = users;
   const earliest = others[0];
   if (!admin || !customer || !earliest) throw new Error('seed: the documented accounts come first');
@@ -193,7 +201,7 @@ function planOrders(g: Generator, users: User[]): OrderPlan[] {
     }));
   // Some customers buy far more than others.
   const buyers = others.map((user) => ({ value: user, weight: g.faker.number.float({ min: 0.2, max: 3 }) }));
-  const randomCount = SIZES.orders - CUSTOMER_ORDERS.length - ADMIN_ORDERS.length;
+  const randomCount = sizes.orders - CUSTOMER_ORDERS.length - ADMIN_ORDERS.length;
   const random = Array.from({ length: randomCount }, () => {
     // A growing shop: more orders in recent weeks than a year ago, so some are still in flight.
     const age = 2 * HOUR + (365 * DAY - 2 * HOUR) * g.faker.number.float({ min: 0, max: 1 }) ** 1.5;
@@ -208,7 +216,7 @@ function planOrders(g: Generator, users: User[]): OrderPlan[] {
   );
 }
 
-function generateOrders(g: Generator, users: User[], products: Product[]) {
+function generateOrders(g: Generator, users: User[], products: Product[], sizes: SeedSizes) {
   const data: Omit<ShopData, 'users' | 'categories' | 'products'> = {
     stockReservations: [],
     stockReservationItems: [],
@@ -219,7 +227,7 @@ function generateOrders(g: Generator, users: User[], products: Product[]) {
     payments: [],
     cancelledOrders: [],
   };
-  for (const plan of planOrders(g, users)) {
+  for (const plan of planOrders(g, users, sizes)) {
     const id = g.id(plan.createdAt);
     const lines = g.faker.helpers.arrayElements(products, g.pick(ITEM_COUNT_WEIGHTS)).map((product) => ({
       id: g.id(plan.createdAt),
@@ -273,7 +281,11 @@ function generateOrders(g: Generator, users: User[], products: Product[]) {
 }
 
 /** The whole data set. Same options, same rows, byte for byte. */
-export async function generateShopData({ seed = SEED, referenceDate = REFERENCE_DATE } = {}): Promise<ShopData> {
+export async function generateShopData({
+  seed = SEED,
+  referenceDate = REFERENCE_DATE,
+  sizes = SIZES,
+}: { seed?: number; referenceDate?: Date; sizes?: SeedSizes } = {}): Promise<ShopData> {
   // faker is published as an ES module only, which this CommonJS project loads with import().
   // The English-only entry loads in a fraction of the time of the all-locales one. Its instance
   // is shared, but reseeding it here and generating synchronously below keeps runs independent.
@@ -283,8 +295,8 @@ export async function generateShopData({ seed = SEED, referenceDate = REFERENCE_
   faker.seed(seed);
   faker.setDefaultRefDate(referenceDate);
   const g = new Generator(faker, referenceDate);
-  const users = generateUsers(g, passwordHashes);
+  const users = generateUsers(g, passwordHashes, sizes);
   const categories = generateCategories(g);
-  const products = generateProducts(g, categories);
-  return { users, categories, products, ...generateOrders(g, users, products) };
+  const products = generateProducts(g, categories, sizes);
+  return { users, categories, products, ...generateOrders(g, users, products, sizes) };
 }

@@ -6,11 +6,11 @@ import { createDb as createOrderDb } from '../../subgraphs/order/db';
 import { createDb as createPaymentDb } from '../../subgraphs/payment/db';
 import { createDb as createProductDb } from '../../subgraphs/product/db';
 import { createDb as createUserDb } from '../../subgraphs/user/db';
-import { generateShopData, type ShopData } from './data';
+import { generateShopData, type SeedSizes, type ShopData } from './data';
 import { inDatabase, writeShopData, type SeedDatabases } from './write';
 import { skippedSummary } from './status';
 
-export { REFERENCE_DATE, SIZES } from './data';
+export { REFERENCE_DATE, SIZES, type SeedSizes } from './data';
 export { DEMO_ACCOUNTS } from './demo-accounts';
 export { SeedError } from './write';
 
@@ -19,6 +19,8 @@ export interface SeedOptions {
   ifEmpty?: boolean;
   /** "Now" for the data set; the default is fixed so that every run writes the same rows. */
   referenceDate?: Date;
+  /** The demo data set's sizes (SIZES) unless given. */
+  sizes?: SeedSizes;
 }
 
 export type SeedCounts = { [Table in keyof ShopData]: number };
@@ -61,7 +63,7 @@ export async function seed(urls: Partial<Record<SubgraphName, string>> = {}, opt
       const existingUsers = await inDatabase('user', () => dbs.user.user.count());
       if (existingUsers > 0) return withSummary({ seeded: false, existingUsers });
     }
-    const data = await generateShopData({ referenceDate: options.referenceDate });
+    const data = await generateShopData({ referenceDate: options.referenceDate, sizes: options.sizes });
     await writeShopData(dbs, data);
     const counts = Object.fromEntries(Object.entries(data).map(([table, rows]) => [table, rows.length])) as SeedCounts;
     return withSummary({ seeded: true, counts, durationMs: Math.round(performance.now() - started) });
