@@ -2,6 +2,7 @@
 // by the user subgraph and verified by the gateway, with the algorithm pinned (no "none", no
 // switching to another) and issuer, audience and expiry checked.
 import jwt from 'jsonwebtoken';
+import { hmacKey } from './secret-key';
 import { isRole, unauthenticated, type Identity } from './identity';
 
 const ALGORITHM = 'HS256';
@@ -22,7 +23,7 @@ export interface VerifiedAccessToken extends Identity {
 /** A new access token, with the expiry it carries (seconds since the epoch) for clients to see. */
 export function signAccessToken(identity: Identity, config: AccessTokenConfig): { token: string; expiresAt: number } {
   const expiresAt = Math.floor(Date.now() / 1000) + config.accessTokenTtlSeconds;
-  const token = jwt.sign({ role: identity.role, exp: expiresAt }, config.jwtSecret, {
+  const token = jwt.sign({ role: identity.role, exp: expiresAt }, hmacKey(config.jwtSecret), {
     algorithm: ALGORITHM,
     subject: identity.userId,
     issuer: config.issuer,
@@ -35,7 +36,7 @@ export function signAccessToken(identity: Identity, config: AccessTokenConfig): 
 export function verifyAccessToken(token: string, config: Omit<AccessTokenConfig, 'accessTokenTtlSeconds'>): VerifiedAccessToken {
   let claims: jwt.JwtPayload;
   try {
-    claims = jwt.verify(token, config.jwtSecret, {
+    claims = jwt.verify(token, hmacKey(config.jwtSecret), {
       algorithms: [ALGORITHM],
       issuer: config.issuer,
       audience: config.audience,

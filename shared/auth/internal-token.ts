@@ -3,6 +3,7 @@
 // another passes its caller's on. Only holders of the internal secret (the services) can make
 // one, so a client calling a subgraph directly with a made-up header is anonymous at best.
 import jwt from 'jsonwebtoken';
+import { hmacKey } from './secret-key';
 import { isRole, unauthenticated, Viewer, type Identity } from './identity';
 
 export const IDENTITY_HEADER = 'x-internal-identity';
@@ -19,7 +20,7 @@ export interface InternalTokenConfig {
 
 /** Signs `identity` for calls to other services; `issuer` names the signing service. */
 export function signInternalToken(identity: Identity, issuer: string, { internalSecret }: InternalTokenConfig): string {
-  return jwt.sign({ role: identity.role }, internalSecret, {
+  return jwt.sign({ role: identity.role }, hmacKey(internalSecret), {
     algorithm: ALGORITHM,
     subject: identity.userId,
     audience: AUDIENCE,
@@ -41,7 +42,7 @@ export function viewerFromHeader(header: string | string[] | undefined, { intern
   if (header === undefined || header === '') return Viewer.anonymous;
   if (Array.isArray(header)) throw unauthenticated('More than one identity header.');
   try {
-    const claims = jwt.verify(header, internalSecret, { algorithms: [ALGORITHM], audience: AUDIENCE }) as jwt.JwtPayload;
+    const claims = jwt.verify(header, hmacKey(internalSecret), { algorithms: [ALGORITHM], audience: AUDIENCE }) as jwt.JwtPayload;
     if (!claims.sub || !isRole(claims.role)) throw new Error('identity claims missing');
     return new Viewer({ userId: claims.sub, role: claims.role });
   } catch {

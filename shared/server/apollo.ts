@@ -3,7 +3,11 @@ import type http from 'node:http';
 import type { ApolloServerOptionsWithSchema, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { ServiceConfig } from '../config';
 import { createErrorFormatter } from '../errors';
@@ -25,6 +29,10 @@ export function sharedApolloOptions<TContext extends BaseContext>(
     config.production
       ? ApolloServerPluginLandingPageDisabled()
       : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+    // No @cacheControl hints anywhere, and responses are not cached by HTTP caches. The default
+    // cache-control plugin hooks every field resolution, which makes Apollo Server wrap every
+    // resolver: measurable CPU on responses with thousands of fields.
+    ApolloServerPluginCacheControlDisabled(),
   ];
   // Subgraphs would otherwise build an ftv1 trace for every request the gateway marks; we do not
   // report to Apollo Studio, so that is CPU spent for nothing.
