@@ -7,6 +7,7 @@ import { Viewer } from '../auth/identity';
 import { identityHeaders, type InternalTokenConfig } from '../auth/internal-token';
 import { serviceUnavailable } from '../errors';
 import type { Logger } from '../logger';
+import { failureReason, post } from './http-client';
 
 export interface SubgraphClientOptions {
   /** Name of the service called, for error messages and logs. */
@@ -32,16 +33,15 @@ export class SubgraphClient {
     const { service, url, caller, internal, logger, timeoutMs = 5_000 } = this.options;
     let body: GraphQLResponseBody<T>;
     try {
-      const response = await fetch(url, {
-        method: 'POST',
+      const response = await post(url, {
         headers: { 'content-type': 'application/json', ...identityHeaders(viewer, caller, internal) },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
       body = (await response.json()) as GraphQLResponseBody<T>;
     } catch (error) {
       logger.warn({ err: error, service, url }, 'service call failed');
-      throw serviceUnavailable(service, error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'unreachable');
+      throw serviceUnavailable(service, failureReason(error));
     }
     if (body.errors?.length || !body.data) {
       logger.warn({ service, errors: body.errors }, 'service answered with errors');
