@@ -18,6 +18,8 @@ export interface GatewayConfig extends ServiceConfig, AuthConfig {
   keepAliveMs: number;
   /** Query limits (depth, aliases, tokens, cost) and rate limits (per address and per user). */
   limits: LimitsConfig;
+  /** Identical queries in flight from the same caller run once (gateway/coalesce-queries.ts). */
+  coalesceQueries: boolean;
 }
 
 // Apollo's hosted Sandbox and local frontends, in development only.
@@ -38,6 +40,7 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     events: readEventBusConfig(env),
     keepAliveMs: env.int('WS_KEEPALIVE_MS', 12_000, { min: 100 }),
     limits: readLimitsConfig(env),
+    coalesceQueries: env.oneOf('COALESCE_QUERIES', ['on', 'off'], 'on') === 'on',
     accessTokens: readAccessTokenConfig(env),
     internal: readInternalTokenConfig(env),
   };

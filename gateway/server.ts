@@ -7,6 +7,7 @@ import cors from 'cors';
 import { Counter, Gauge } from 'prom-client';
 import { createEventBus } from '../shared/events/bus';
 import { serviceUnavailable } from '../shared/errors';
+import { failureReason, post } from '../shared/http/http-client';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { sharedApolloOptions } from '../shared/server/apollo';
@@ -16,6 +17,7 @@ import { SUPERGRAPH_SDL } from './supergraph-files';
 import { IDENTITY_HEADER } from '../shared/auth/internal-token';
 import type { GatewayConfig } from './config';
 import { RATE_LIMIT_HEADERS, createGatewayLimits } from './limits';
+import { withQueryCoalescing } from './coalesce-queries';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server';
 
 export interface GatewayServer extends HttpService {
@@ -41,14 +43,14 @@ export async function createGatewayServer(
           const token = context.identityToken?.();
           if (token) request.http?.headers.set(IDENTITY_HEADER, token);
         },
-        // Node's fetch keeps connections to each subgraph alive and reuses them. A subgraph that
-        // is down or too slow becomes a coded error on the fields it owns; the rest still answers.
-        fetcher: (async (input: string, init: RequestInit) => {
+        // Kept-alive connections to each subgraph (shared/http/http-client.ts). A subgraph that is
+        // down or too slow becomes a coded error on the fields it owns; the rest still answers.
+        fetcher: (async (url: string, init: { headers: Record<string, string>; body: string }) => {
           try {
-            return await fetch(input, { ...init, signal: AbortSignal.timeout(config.subgraphTimeoutMs) });
+            return await post(url, { headers: init.headers, body: init.body, timeoutMs: config.subgraphTimeoutMs });
           } catch (error) {
             logger.warn({ err: error, subgraph: name }, 'subgraph fetch failed');
-            throw serviceUnavailable(name, (error as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable');
+            throw serviceUnavailable(name, failureReason(error));
           }
         }) as never,
       }),
@@ -69,8 +71,13 @@ export async function createGatewayServer(
   const shared = sharedApolloOptions(config, logger, service.httpServer, { isSubgraph: false });
   const limits = createGatewayLimits<GatewayContext>(config, logger, metrics.registry);
   let subscriptions: SubscriptionServer | undefined;
+  const coalesced = new Counter({
+    name: 'gateway_coalesced_queries_total',
+    help: 'Queries answered by joining an identical query of the same caller already in flight.',
+    registers: [metrics.registry],
+  });
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: config.coalesceQueries ? withQueryCoalescing(gateway, { onJoined: () => coalesced.inc() }) : gateway,
     ...shared,
     plugins: [
       ...(shared.plugins ?? []),

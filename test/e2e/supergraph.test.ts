@@ -7,7 +7,7 @@ import { customer } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok } from '../support/graphql';
 import { seedDatabases } from '../support/seed';
-import { statementCount } from '../support/metrics';
+import { scrapeMetric, statementCount } from '../support/metrics';
 import { startStack, type Stack } from '../support/stack';
 import { subscribe } from '../support/subscriptions';
 import { reached } from './helpers';
@@ -129,6 +129,15 @@ describe('supergraph', () => {
     expect(hundred).toEqual(ten);
     // One batched statement per entity type and level, not one per order.
     for (const name of SUBGRAPHS) expect(ten[name]).toBeLessThanOrEqual(3);
+  });
+
+  it('should run identical queries of one caller arriving together once, and answer each of them', async () => {
+    const query = `{ orders(first: 50) { edges { node { id total { amount } user { name } items { product { name } } } } } }`;
+    const joinedBefore = await scrapeMetric(stack.gatewayUrl, 'gateway_coalesced_queries_total');
+    const answers = await Promise.all(Array.from({ length: 20 }, () => ok(stack.admin, query)));
+    expect(answers[0]?.orders.edges).toHaveLength(50);
+    expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
+    expect(await scrapeMetric(stack.gatewayUrl, 'gateway_coalesced_queries_total')).toBeGreaterThan(joinedBefore);
   });
 
   it('should pass coded errors for bad input through the gateway, and never a 500', async () => {
