@@ -50,14 +50,19 @@ export const GATEWAYS: Record<GatewayName, GatewayKind> = {
   hive: {
     label: 'Hive Gateway',
     version: () => `@graphql-hive/gateway ${packageVersion(PEERS_DIR, '@graphql-hive/gateway')}`,
-    start: (subgraphs) => startPeer('hive', [HIVE_CLI, 'supergraph', supergraphFile(subgraphs), '--host', '127.0.0.1'], PEERS_DIR),
+    start: (subgraphs) =>
+      startPeer('hive', [HIVE_CLI, 'supergraph', supergraphFile(subgraphs), '--host', '127.0.0.1'], PEERS_DIR),
   },
   'hive-router-runtime': {
     label: 'Hive Gateway, Rust query planner',
     version: () =>
       `@graphql-hive/gateway ${packageVersion(PEERS_DIR, '@graphql-hive/gateway')} + @graphql-hive/router-runtime ${packageVersion(PEERS_DIR, '@graphql-hive/router-runtime')}`,
     start: (subgraphs) =>
-      startPeer('hive-router-runtime', [HIVE_CLI, 'supergraph', supergraphFile(subgraphs), '--host', '127.0.0.1', '--hive-router-runtime'], PEERS_DIR),
+      startPeer(
+        'hive-router-runtime',
+        [HIVE_CLI, 'supergraph', supergraphFile(subgraphs), '--host', '127.0.0.1', '--hive-router-runtime'],
+        PEERS_DIR,
+      ),
   },
   'apollo-stock': {
     label: 'Stock @apollo/gateway',

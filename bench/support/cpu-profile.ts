@@ -39,7 +39,9 @@ function summarize(file: string, top: number): void {
     const where = `${name} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(shared|gateway|subgraphs|bench)\//, '$1/')}:${lineNumber + 1}`;
     byFunction.set(where, (byFunction.get(where) ?? 0) + micros);
   }
-  const idle = [...selfMicros].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((sum, [, micros]) => sum + micros, 0);
+  const idle = [...selfMicros]
+    .filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)')
+    .reduce((sum, [, micros]) => sum + micros, 0);
   const busy = total - idle;
   const show = (title: string, entries: Map<string, number>) => {
     console.log(`\n${title}`);
@@ -47,7 +49,9 @@ function summarize(file: string, top: number): void {
       console.log(`${((micros / busy) * 100).toFixed(1).padStart(5)} %  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${name}`);
     }
   };
-  console.log(`${file}: ${(total / 1e6).toFixed(1)} s profiled, ${(busy / 1e6).toFixed(1)} s busy (percentages are of busy time)`);
+  console.log(
+    `${file}: ${(total / 1e6).toFixed(1)} s profiled, ${(busy / 1e6).toFixed(1)} s busy (percentages are of busy time)`,
+  );
   show('By package', byPackage);
   show('By function (self time)', byFunction);
 }
