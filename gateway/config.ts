@@ -18,6 +18,8 @@ export interface GatewayConfig extends ServiceConfig, AuthConfig {
   keepAliveMs: number;
   /** Query limits (depth, aliases, tokens, cost) and rate limits (per address and per user). */
   limits: LimitsConfig;
+  /** Whether Product entities are cached (ENTITY_CACHE=off: every fetch goes to the subgraph). */
+  entityCache: boolean;
   /** Identical queries in flight from the same caller run once (gateway/coalesce-queries.ts). */
   coalesceQueries: boolean;
 }
@@ -40,6 +42,7 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     events: readEventBusConfig(env),
     keepAliveMs: env.int('WS_KEEPALIVE_MS', 12_000, { min: 100 }),
     limits: readLimitsConfig(env),
+    entityCache: env.oneOf('ENTITY_CACHE', ['on', 'off'], 'on') === 'on',
     coalesceQueries: env.oneOf('COALESCE_QUERIES', ['on', 'off'], 'on') === 'on',
     accessTokens: readAccessTokenConfig(env),
     internal: readInternalTokenConfig(env),

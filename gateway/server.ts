@@ -1,7 +1,7 @@
 // Builds the gateway without listening: Apollo Gateway executing query plans over the composed
 // supergraph, served by the same HTTP shell as every subgraph.
 import { readFileSync } from 'node:fs';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import cors from 'cors';
 import { Counter, Gauge } from 'prom-client';
@@ -19,6 +19,7 @@ import type { GatewayConfig } from './config';
 import { RATE_LIMIT_HEADERS, createGatewayLimits } from './limits';
 import { withQueryCoalescing } from './coalesce-queries';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server';
+import { createEntityCache, SubgraphDataSource } from './entities/data-source';
 
 export interface GatewayServer extends HttpService {
   subscriptions: SubscriptionServer;
@@ -34,8 +35,12 @@ export async function createGatewayServer(
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource<GatewayContext>({
+      new SubgraphDataSource({
         url: config.subgraphUrls[name] ?? url,
+        // `bus` is declared below: buildService runs when the gateway loads, once it exists.
+        entityCache: config.entityCache
+          ? createEntityCache(name, { generations: () => bus.entityGenerations('reader'), logger, registry: metrics.registry })
+          : undefined,
         // The only identity a subgraph hears of: the gateway's own signed token. Client headers
         // are not forwarded at all, so a client's made-up identity header never gets through.
         willSendRequest: ({ request, context }) => {

@@ -3,8 +3,10 @@
 // Two transports behind one interface: Redis Streams, shared by every process of a deployment,
 // and an in-process bus for when the whole supergraph runs in one process (`npm start` on a
 // machine without Redis).
+import type { EntityGenerations } from '../cache/entity-generations';
 import type { Logger } from '../logger';
 import type { EventHandlers } from './consumer';
+import type { EventEnvelope } from './contracts';
 import { InProcessEventBus } from './in-process-bus';
 import { RedisEventBus } from './redis-bus';
 import type { Worker } from './worker';
@@ -23,13 +25,30 @@ export interface EventBusConfig {
 
 export type { Worker } from './worker';
 
+export interface RelayOptions {
+  /**
+   * Runs before each batch is published; a rejection leaves the batch in the outbox for the next
+   * attempt. For what must be done before anyone hears of an event (see entityGenerations).
+   */
+  beforePublish?(events: EventEnvelope[]): Promise<void>;
+}
+
+export type EntityGenerationsRole = 'writer' | 'reader';
+
 export interface EventBus {
   /** Publishes this service's outbox (database at `databaseUrl`) to its streams. */
-  relay(databaseUrl: string): Worker;
+  relay(databaseUrl: string, options?: RelayOptions): Worker;
   /** Handles events of `streams` as a member of the service's consumer group. */
   consumer(streams: string[], handlers: EventHandlers): Worker;
   /** Every event of `stream` from now on, on this instance (no group: each instance sees all). */
   tail<T>(stream: string, onEvent: (event: T) => void): Worker;
+  /**
+   * Generation counters of cached entities (../cache/entity-generations.ts), on this bus's Redis or
+   * in this process, under the same prefix. A writer's bumps wait out a Redis outage (a change is
+   * never left unannounced); a reader's reads fail at once while Redis is unreachable, and it then
+   * does without its cache. One instance per role, closed with the bus.
+   */
+  entityGenerations(role: EntityGenerationsRole): EntityGenerations;
   /** Readiness: throws while the bus is unreachable. */
   checkConnected(): void;
   close(): Promise<void>;

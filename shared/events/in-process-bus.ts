@@ -7,7 +7,8 @@
 import type { Logger } from '../logger';
 import type { EventEnvelope } from './contracts';
 import type { EventHandlers } from './consumer';
-import type { EventBus, EventBusConfig } from './bus';
+import { inProcessEntityGenerations, type EntityGenerations } from '../cache/entity-generations';
+import type { EntityGenerationsRole, EventBus, EventBusConfig, RelayOptions } from './bus';
 import { IDLE_WORKER, type Worker } from './worker';
 import { OutboxRelay, type EventSink, type OutgoingEvent } from './outbox-relay';
 import { streamKey } from './streams';
@@ -114,6 +115,7 @@ export const inProcessHub = new InProcessEventHub();
 
 export class InProcessEventBus implements EventBus {
   private readonly sink: EventSink;
+  private detachWriter: (() => void) | undefined;
 
   constructor(
     private readonly config: EventBusConfig,
@@ -129,9 +131,9 @@ export class InProcessEventBus implements EventBus {
     };
   }
 
-  relay(databaseUrl: string): Worker {
+  relay(databaseUrl: string, options: RelayOptions = {}): Worker {
     if (!this.config.relay) return IDLE_WORKER;
-    return new OutboxRelay({ databaseUrl, sink: this.sink, logger: this.logger });
+    return new OutboxRelay({ ...options, databaseUrl, sink: this.sink, logger: this.logger });
   }
 
   consumer(streams: string[], handlers: EventHandlers): Worker {
@@ -171,7 +173,15 @@ export class InProcessEventBus implements EventBus {
     };
   }
 
+  entityGenerations(role: EntityGenerationsRole): EntityGenerations {
+    const generations = inProcessEntityGenerations(this.config.prefix);
+    if (role === 'writer') this.detachWriter ??= generations.attachWriter();
+    return generations;
+  }
+
   checkConnected(): void {}
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.detachWriter?.();
+  }
 }

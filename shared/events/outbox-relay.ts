@@ -6,6 +6,7 @@ import { openSession, type DatabaseSession } from '../db/session';
 import type { Logger } from '../logger';
 import { OUTBOX_CHANNEL } from './outbox';
 import type { EventEnvelope, EventType } from './contracts';
+import type { RelayOptions } from './bus';
 
 // Any constant works: advisory locks are per database, and each service has its own database.
 const RELAY_LOCK = 7_283_001;
@@ -26,7 +27,7 @@ export interface EventSink {
   settled(work: Promise<unknown> | undefined): Promise<void>;
 }
 
-export interface OutboxRelayOptions {
+export interface OutboxRelayOptions extends RelayOptions {
   databaseUrl: string;
   sink: EventSink;
   logger: Logger;
@@ -139,12 +140,12 @@ export class OutboxRelay {
           [batchSize],
         );
         if (!rows.length) return;
-        await sink.publish(
-          rows.map((row) => ({
-            stream: row.stream,
-            envelope: { id: row.event_id, type: row.type, occurredAt: row.created_at.toISOString(), payload: row.payload },
-          })),
-        );
+        const events = rows.map((row) => ({
+          stream: row.stream,
+          envelope: { id: row.event_id, type: row.type, occurredAt: row.created_at.toISOString(), payload: row.payload },
+        }));
+        await this.options.beforePublish?.(events.map((event) => event.envelope));
+        await sink.publish(events);
         await session.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
         if (rows.length < batchSize) return;
       }

@@ -2,11 +2,12 @@
 // none of this never connects to Redis.
 import type Redis from 'ioredis';
 import type { Logger } from '../logger';
-import type { EventBus, EventBusConfig } from './bus';
+import { RedisEntityGenerations, type EntityGenerations } from '../cache/entity-generations';
+import type { EntityGenerationsRole, EventBus, EventBusConfig, RelayOptions } from './bus';
 import { IDLE_WORKER, type Worker } from './worker';
 import { StreamConsumer, type EventHandlers } from './consumer';
 import { OutboxRelay, type EventSink } from './outbox-relay';
-import { closeRedis, createRedis, settledOrOffline } from './redis';
+import { closeRedis, createFailFastRedis, createRedis, settledOrOffline } from './redis';
 import { StreamTail } from './stream-tail';
 import { streamKey } from './streams';
 
@@ -31,6 +32,7 @@ export function redisSink(redis: Redis, prefix: string): EventSink {
 export class RedisEventBus implements EventBus {
   private readonly connections: Redis[] = [];
   private publisher: Redis | undefined;
+  private readonly generations = new Map<EntityGenerationsRole, EntityGenerations>();
 
   constructor(
     private readonly config: EventBusConfig & { redisUrl: string },
@@ -39,17 +41,17 @@ export class RedisEventBus implements EventBus {
   ) {}
 
   /** A new connection of its own (blocking reads need one each). */
-  private connection(purpose: string): Redis {
+  private connection(purpose: string, connect: (url: string, name: string, logger: Logger) => Redis = createRedis): Redis {
     // Named after the prefix too, so an operator (or a test) can tell deployments' connections apart.
-    const redis = createRedis(this.config.redisUrl, `${this.config.prefix}${this.service}:${purpose}`, this.logger);
+    const redis = connect(this.config.redisUrl, `${this.config.prefix}${this.service}:${purpose}`, this.logger);
     this.connections.push(redis);
     return redis;
   }
 
-  relay(databaseUrl: string): Worker {
+  relay(databaseUrl: string, options: RelayOptions = {}): Worker {
     if (!this.config.relay) return IDLE_WORKER;
     this.publisher ??= this.connection('publisher');
-    return new OutboxRelay({ databaseUrl, sink: redisSink(this.publisher, this.config.prefix), logger: this.logger });
+    return new OutboxRelay({ ...options, databaseUrl, sink: redisSink(this.publisher, this.config.prefix), logger: this.logger });
   }
 
   consumer(streams: string[], handlers: EventHandlers): Worker {
@@ -71,6 +73,15 @@ export class RedisEventBus implements EventBus {
       logger: this.logger,
       onEvent,
     });
+  }
+
+  entityGenerations(role: EntityGenerationsRole): EntityGenerations {
+    let generations = this.generations.get(role);
+    if (!generations) {
+      const redis = this.connection(`generations-${role}`, role === 'reader' ? createFailFastRedis : createRedis);
+      this.generations.set(role, (generations = new RedisEntityGenerations(redis, this.config.prefix)));
+    }
+    return generations;
   }
 
   checkConnected(): void {

@@ -1,15 +1,17 @@
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger';
 
 /**
  * A Redis connection that reconnects forever and queues commands meanwhile (a blocking reader
- * must survive a Redis restart). Errors are logged, never thrown as unhandled events.
+ * must survive a Redis restart), unless `options` say otherwise. Errors are logged, never thrown
+ * as unhandled events.
  */
-export function createRedis(url: string, name: string, logger: Logger): Redis {
+export function createRedis(url: string, name: string, logger: Logger, options: RedisOptions = {}): Redis {
   const redis = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: null,
     retryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
+    ...options,
   });
   let warned = false;
   redis.on('error', (error) => {
@@ -53,4 +55,17 @@ export function settledOrOffline(redis: Redis, work: Promise<unknown> | undefine
     redis.once('close', done);
     work.then(done, done);
   });
+}
+
+/**
+ * A connection that fails fast instead, for reads that have something better to do than wait for
+ * an unreachable Redis: a command timeout, and once connected no offline queue. Until its first
+ * connection, commands wait for it (within the timeout): at start-up Redis is not down, only not
+ * connected yet.
+ */
+export function createFailFastRedis(url: string, name: string, logger: Logger, timeoutMs = 500): Redis {
+  const redis = createRedis(url, name, logger, { maxRetriesPerRequest: 0, commandTimeout: timeoutMs });
+  // ioredis reads this option at every command.
+  redis.once('ready', () => (redis.options.enableOfflineQueue = false));
+  return redis;
 }

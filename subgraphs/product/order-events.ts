@@ -2,14 +2,16 @@
 // cancelled one gives it back. An event that can never apply (a malformed payload) is logged and
 // acknowledged, since retrying cannot change it; database failures throw, so the event stays
 // pending and is retried.
+import type { EntityGenerations } from '../../shared/cache/entity-generations';
 import type { EventHandlers } from '../../shared/events/consumer';
 import type { OrderLine } from '../../shared/events/contracts';
 import type { Logger } from '../../shared/logger';
 import { isId } from '../../shared/validation';
 import type { Db } from './db';
+import { stockChanged } from './generations';
 import { releaseStock, reserveStock } from './reservations';
 
-export function orderEventHandlers(db: Db, logger: Logger): EventHandlers {
+export function orderEventHandlers(db: Db, generations: EntityGenerations, logger: Logger): EventHandlers {
   return {
     async OrderCreated(event) {
       const { orderId, items } = event.payload;
@@ -19,6 +21,7 @@ export function orderEventHandlers(db: Db, logger: Logger): EventHandlers {
         return;
       }
       const result = await reserveStock(db, event.id, orderId.toLowerCase(), lines);
+      if (result.outcome === 'reserved') await stockChanged(generations, result.items);
       logger.info({ eventId: event.id, orderId, ...result }, 'OrderCreated handled');
     },
 
@@ -31,6 +34,7 @@ export function orderEventHandlers(db: Db, logger: Logger): EventHandlers {
         return;
       }
       const result = await releaseStock(db, event.id, orderId.toLowerCase());
+      if (result.outcome === 'released') await stockChanged(generations, result.items);
       logger.info({ eventId: event.id, orderId, ...result }, 'order cancellation handled');
     },
   };

@@ -9,6 +9,7 @@ import { readPage, toConnection, type Connection, type PageArgs } from '../../sh
 import { definedFields, requireId, requireInt, requireText } from '../../shared/validation';
 import type { Category, Prisma, Product } from '../../prisma/product/generated/client';
 import type { Context } from './context';
+import { productsChanged } from './generations';
 
 /** Highest stock a product may hold; also keeps `stock + delta` far from integer overflow. */
 const MAX_STOCK = 1_000_000;
@@ -118,6 +119,12 @@ function productWriteError(error: unknown, { id, sku, categoryId }: { id?: strin
   return error;
 }
 
+/** `product` once the gateway's entity cache can no longer serve it as it was before this change. */
+async function announced(product: Product, { generations }: Context): Promise<Product> {
+  await productsChanged(generations, [product.id]);
+  return product;
+}
+
 export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
@@ -171,25 +178,32 @@ export const resolvers: GraphQLResolverMap<Context> = {
         throw productWriteError(error, data);
       }
     },
-    async updateProduct(_: unknown, { id, input }: { id: string; input: UpdateProductInput }, { db, viewer }: Context) {
+    async updateProduct(_: unknown, { id, input }: { id: string; input: UpdateProductInput }, context: Context) {
+      const { db, viewer } = context;
       viewer.requireAdmin();
       const productId = requireId(id);
       const data = validateUpdateInput(input);
+      let product: Product;
       try {
-        return await db.product.update({ where: { id: productId }, data });
+        product = await db.product.update({ where: { id: productId }, data });
       } catch (error) {
         throw productWriteError(error, { id, ...data });
       }
+      return announced(product, context);
     },
-    async deleteProduct(_: unknown, { id }: { id: string }, { db, viewer }: Context) {
+    async deleteProduct(_: unknown, { id }: { id: string }, context: Context) {
+      const { db, viewer } = context;
       viewer.requireAdmin();
+      let product: Product;
       try {
-        return await db.product.delete({ where: { id: requireId(id) } });
+        product = await db.product.delete({ where: { id: requireId(id) } });
       } catch (error) {
         throw productWriteError(error, { id });
       }
+      return announced(product, context);
     },
-    async adjustStock(_: unknown, { id, delta }: { id: string; delta: number }, { db, viewer }: Context) {
+    async adjustStock(_: unknown, { id, delta }: { id: string; delta: number }, context: Context) {
+      const { db, viewer } = context;
       viewer.requireAdmin();
       const productId = requireId(id);
       if (delta === 0) throw badUserInput('delta must not be 0.', 'delta');
@@ -201,7 +215,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
         where: { id: productId, stock: delta < 0 ? { gte: -delta } : { lte: MAX_STOCK - delta } },
         data: { stock: { increment: delta } },
       });
-      if (updated) return updated;
+      if (updated) return announced(updated, context);
       const current = await db.product.findUnique({ where: { id: productId }, select: { stock: true } });
       if (!current) throw notFound('Product', id);
       throw conflict(

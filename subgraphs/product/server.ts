@@ -2,6 +2,7 @@ import { readSubgraphConfig } from '../../shared/config';
 import { defineSubgraph } from '../../shared/server/run-subgraph';
 import { createContext } from './context';
 import { createDb } from './db';
+import { bumpBeforeStockEvents } from './generations';
 import { orderEventHandlers } from './order-events';
 import { resolvers } from './resolvers';
 
@@ -11,13 +12,16 @@ export const productSubgraph = defineSubgraph({
   readConfig: (env) => readSubgraphConfig(env, 'product'),
   createDb,
   resolvers,
-  contextFactory:
-    ({ db, logger }) =>
-    (viewer) =>
-      createContext(db, logger, viewer),
-  workers: ({ bus, config, db, logger }) => [
-    // Publishes the stock events this service's transactions write to its outbox.
-    bus.relay(config.databaseUrl),
-    bus.consumer(['order'], orderEventHandlers(db, logger)),
-  ],
+  contextFactory: ({ db, logger, bus }) => {
+    const generations = bus.entityGenerations('writer');
+    return (viewer) => createContext(db, logger, generations, viewer);
+  },
+  workers: ({ bus, config, db, logger }) => {
+    const generations = bus.entityGenerations('writer');
+    return [
+      // Publishes the stock events this service's transactions write to its outbox.
+      bus.relay(config.databaseUrl, { beforePublish: bumpBeforeStockEvents(generations) }),
+      bus.consumer(['order'], orderEventHandlers(db, generations, logger)),
+    ];
+  },
 });

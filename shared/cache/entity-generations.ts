@@ -1,0 +1,100 @@
+// Generation counters of cached entities. The service that owns an entity bumps its generation
+// after every committed change and before anyone can hear of the change; a cache keys what it
+// stores by the generation it read before fetching. An entry fetched while a change committed is
+// stored under the old generation and never read again, so a cache built on these never serves
+// data older than the last change announced. Two implementations, like the event bus: Redis,
+// shared by every process of a deployment, and memory, for the whole supergraph in one process.
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+
+export interface EntityGenerations {
+  /**
+   * The current generation of each of `ids`, in order: an opaque token that changes with every
+   * bump of that entity and never comes back.
+   */
+  read(type: string, ids: readonly string[]): Promise<string[]>;
+  /** Moves each of `ids` to a new generation; once resolved, every read sees it. */
+  bump(type: string, ids: readonly string[]): Promise<void>;
+}
+
+export class RedisEntityGenerations implements EntityGenerations {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async read(type: string, ids: readonly string[]): Promise<string[]> {
+    const [epoch, ...generations] = await this.redis.mget(this.epochKey(), ...ids.map((id) => this.key(type, id)));
+    const current = epoch ?? (await this.startEpoch());
+    return generations.map((generation) => `${current}.${generation ?? 0}`);
+  }
+
+  async bump(type: string, ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of new Set(ids)) pipeline.incr(this.key(type, id));
+    const failed = (await pipeline.exec())?.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
+  /**
+   * Counters start again from 0 in a Redis that lost its data (restarted without persistence,
+   * flushed): the epoch, part of every token, is new then, so tokens read before never come back.
+   */
+  private async startEpoch(): Promise<string> {
+    // NX: readers that find it missing at the same moment agree on the first one written.
+    await this.redis.set(this.epochKey(), randomUUID(), 'NX');
+    const epoch = await this.redis.get(this.epochKey());
+    if (!epoch) throw new Error('entity generation epoch vanished');
+    return epoch;
+  }
+
+  private epochKey(): string {
+    return `${this.prefix}entity-generations:epoch`;
+  }
+
+  private key(type: string, id: string): string {
+    return `${this.prefix}entity-generations:${type}:${id}`;
+  }
+}
+
+/**
+ * Generations in this process's memory. Only meaningful where the services that bump them run
+ * in the same process: reads fail until a writer has attached, so a gateway alone in its process
+ * (its own memory never bumped) does without its cache instead of serving stale entries.
+ */
+export class InMemoryEntityGenerations implements EntityGenerations {
+  private readonly generations = new Map<string, number>();
+  private writers = 0;
+
+  /** Declares a service of this process that bumps; returns how to withdraw it (on close). */
+  attachWriter(): () => void {
+    this.writers += 1;
+    let attached = true;
+    return () => {
+      if (attached) this.writers -= 1;
+      attached = false;
+    };
+  }
+
+  async read(type: string, ids: readonly string[]): Promise<string[]> {
+    if (!this.writers) throw new Error('no service of this process bumps entity generations');
+    return ids.map((id) => String(this.generations.get(`${type}:${id}`) ?? 0));
+  }
+
+  async bump(type: string, ids: readonly string[]): Promise<void> {
+    for (const id of new Set(ids)) {
+      const key = `${type}:${id}`;
+      this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+    }
+  }
+}
+
+const inProcess = new Map<string, InMemoryEntityGenerations>();
+
+/** The generations of this process under `prefix`, shared by every service in it. */
+export function inProcessEntityGenerations(prefix: string): InMemoryEntityGenerations {
+  let generations = inProcess.get(prefix);
+  if (!generations) inProcess.set(prefix, (generations = new InMemoryEntityGenerations()));
+  return generations;
+}
