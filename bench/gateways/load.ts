@@ -53,8 +53,9 @@ function authorizer(mode: AuthMode, secrets: Secrets): Authorize {
   };
 }
 
+/** In milliseconds, to a tenth. */
 function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN) * 10) / 10;
 }
 
 async function run(request: LoadRequest): Promise<LoadResult> {
@@ -92,7 +93,7 @@ async function run(request: LoadRequest): Promise<LoadResult> {
       p50: percentile(latencies, 0.5),
       p95: percentile(latencies, 0.95),
       p99: percentile(latencies, 0.99),
-      max: latencies.at(-1) ?? NaN,
+      max: percentile(latencies, 1),
     },
     errors: result.mismatches + result.errors + result.timeouts,
     non2xx: result.non2xx,

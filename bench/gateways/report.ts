@@ -60,6 +60,11 @@ export function writeReport(results: SuiteResults): void {
   writeFileSync(BENCHMARKS_MD, next);
 }
 
+/** Latency to a tenth of a millisecond. */
+function ms(value: number): string {
+  return `${Math.round(value * 10) / 10} ms`;
+}
+
 export function render(results: SuiteResults): string {
   const { machine, settings } = results;
   const lines = [
@@ -78,7 +83,7 @@ export function render(results: SuiteResults): string {
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows.map(
         (m) =>
-          `| ${results.labels[m.gateway]} | ${m.requestsPerSecond} | ${m.latencyMs.p50} ms | ${m.latencyMs.p95} ms | ${m.latencyMs.p99} ms | ${m.errors} | ${m.gatewayCpuMsPerRequest} | ${m.subgraphCpuMsPerRequest} | ${m.sqlStatementsPerRequest} | ${m.peakRssMb} MB |`,
+          `| ${results.labels[m.gateway]} | ${m.requestsPerSecond} | ${ms(m.latencyMs.p50)} | ${ms(m.latencyMs.p95)} | ${ms(m.latencyMs.p99)} | ${m.errors} | ${m.gatewayCpuMsPerRequest} | ${m.subgraphCpuMsPerRequest} | ${m.sqlStatementsPerRequest} | ${m.peakRssMb} MB |`,
       ),
     );
   }
