@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ServiceProcess } from '../shared/process/service-process';
 import { ROOT_DIR } from '../shared/paths';
+import { percentile } from './support/percentiles';
 import { bearer, createDatabases, dropDatabases, request, RUN_ID, startGateway, startSubgraphs } from './support/stack';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
@@ -220,7 +221,7 @@ async function waitForStatus(api: Api['api'], orders: string[], status: string):
 
 function summarize(latencies: number[]) {
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  const at = (q: number) => percentile(sorted, q);
   return { deliveries: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.at(-1) ?? NaN };
 }
 

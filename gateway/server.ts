@@ -32,12 +32,12 @@ export async function createGatewayServer(
   metrics: Metrics,
   supergraphSdl = readFileSync(SUPERGRAPH_SDL, 'utf8'),
 ): Promise<GatewayServer> {
+  const bus = createEventBus(config.events, 'gateway', logger);
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
       new SubgraphDataSource({
         url: config.subgraphUrls[name] ?? url,
-        // `bus` is declared below: buildService runs when the gateway loads, once it exists.
         entityCache: config.entityCache
           ? createEntityCache(name, { generations: () => bus.entityGenerations('reader'), logger, registry: metrics.registry })
           : undefined,
@@ -61,7 +61,6 @@ export async function createGatewayServer(
       }),
     logger,
   });
-  const bus = createEventBus(config.events, 'gateway', logger);
   const service = createHttpService({
     logger,
     metrics,

@@ -4,6 +4,7 @@
 import autocannon from 'autocannon';
 import { signInternalToken, IDENTITY_HEADER } from '../../shared/auth/internal-token';
 import type { Identity } from '../../shared/auth/identity';
+import { percentile } from '../support/percentiles';
 import { bearer, type Secrets } from '../support/stack';
 import { WORKLOADS, type Authorize, type Fixtures, type OperationName } from './operations';
 
@@ -54,8 +55,8 @@ function authorizer(mode: AuthMode, secrets: Secrets): Authorize {
 }
 
 /** In milliseconds, to a tenth. */
-function percentile(sorted: number[], q: number): number {
-  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN) * 10) / 10;
+function latencyAt(sorted: number[], q: number): number {
+  return Math.round(percentile(sorted, q) * 10) / 10;
 }
 
 async function run(request: LoadRequest): Promise<LoadResult> {
@@ -90,10 +91,10 @@ async function run(request: LoadRequest): Promise<LoadResult> {
     durationSeconds: seconds,
     requestsPerSecond: Math.round((latencies.length / seconds) * 10) / 10,
     latencyMs: {
-      p50: percentile(latencies, 0.5),
-      p95: percentile(latencies, 0.95),
-      p99: percentile(latencies, 0.99),
-      max: percentile(latencies, 1),
+      p50: latencyAt(latencies, 0.5),
+      p95: latencyAt(latencies, 0.95),
+      p99: latencyAt(latencies, 0.99),
+      max: latencyAt(latencies, 1),
     },
     errors: result.mismatches + result.errors + result.timeouts,
     non2xx: result.non2xx,

@@ -8,7 +8,7 @@ import type { Identity } from '../../shared/auth/identity';
 import { EnvReader } from '../../shared/config';
 import { applyMigrations } from '../../shared/db/migrations';
 import { startServiceProcess, type ServiceProcess } from '../../shared/process/service-process';
-import { databaseUrlVar, subgraphUrlVar, SUBGRAPHS, type SubgraphName } from '../../shared/services';
+import { databaseUrlVar, START_WAVES, subgraphUrlVar, SUBGRAPHS, type SubgraphName } from '../../shared/services';
 
 export const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -102,11 +102,11 @@ export interface Subgraphs {
   byName: Record<SubgraphName, ServiceProcess>;
 }
 
-/** The four subgraphs, each in its own process, started in dependency order. */
+/** The four subgraphs, each in its own process, started in dependency order (one at a time). */
 export async function startSubgraphs(databases: DatabaseUrls, processes: ServiceProcess[]): Promise<Subgraphs> {
   const urls: Record<string, string> = {};
   const byName = {} as Record<SubgraphName, ServiceProcess>;
-  for (const name of ['user', 'product', 'order', 'payment'] as const) {
+  for (const name of START_WAVES.flat()) {
     const service = await startServiceProcess(name, {
       env: serviceEnv({ ...urls, [databaseUrlVar(name)]: databases[name] }),
       onOutput: (chunk) => process.stderr.write(`[${name}] ${chunk}`),
