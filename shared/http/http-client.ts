@@ -3,6 +3,7 @@
 // runs on the same undici underneath but adds the WHATWG Request/Response/AbortSignal layers to
 // every call; under load those layers were the largest part of the gateway's own CPU after JSON.
 import { Agent, errors, request } from 'undici';
+import { currentRequestId, REQUEST_ID_HEADER } from '../telemetry/request-context';
 
 /** The part of a fetch Response that callers read. */
 export interface HttpReply {
@@ -28,7 +29,7 @@ const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
 export async function post(url: string, { headers, body, timeoutMs }: PostOptions): Promise<HttpReply> {
   const response = await request(url, {
     method: 'POST',
-    headers,
+    headers: withRequestId(headers),
     body,
     dispatcher: agent,
     headersTimeout: timeoutMs,
@@ -49,6 +50,12 @@ export async function post(url: string, { headers, body, timeoutMs }: PostOption
     text: () => response.body.text(),
     json: () => response.body.json(),
   };
+}
+
+/** The request being served goes along, so the called service logs under the same request id. */
+function withRequestId(headers: Record<string, string>): Record<string, string> {
+  const requestId = currentRequestId();
+  return requestId && !(REQUEST_ID_HEADER in headers) ? { ...headers, [REQUEST_ID_HEADER]: requestId } : headers;
 }
 
 /** Why a call failed, in the words of a SERVICE_UNAVAILABLE error. */
