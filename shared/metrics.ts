@@ -7,6 +7,17 @@ export interface Metrics {
   dbStatements: Counter;
 }
 
+/**
+ * Starts the SQL that metrics send at scrape time (the outbox gauges): it is not counted in
+ * db_statements_total, or every scrape would change the count the tests compare across a request.
+ */
+export const SCRAPE_SQL_TAG = '/* scrape */';
+
+/** Whether a statement the database client reports counts in db_statements_total. */
+export function countsAsStatement(sql: string): boolean {
+  return !sql.startsWith(SCRAPE_SQL_TAG);
+}
+
 export function createMetrics(service: string): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });

@@ -35,6 +35,16 @@ export interface RelayOptions {
 
 export type EntityGenerationsRole = 'writer' | 'reader';
 
+/** How far this service's consumer group is behind on one stream it reads. */
+export interface ConsumerGroupState {
+  stream: string;
+  group: string;
+  /** Entries not yet delivered to the group; null when Redis cannot tell (before Redis 7, after deletions). */
+  lag: number | null;
+  /** Entries delivered to a member and not yet acknowledged. */
+  pending: number;
+}
+
 export interface EventBus {
   /** Publishes this service's outbox (database at `databaseUrl`) to its streams. */
   relay(databaseUrl: string, options?: RelayOptions): Worker;
@@ -49,6 +59,12 @@ export interface EventBus {
    * does without its cache. One instance per role, closed with the bus.
    */
   entityGenerations(role: EntityGenerationsRole): EntityGenerations;
+  /**
+   * The state of this service's consumer group on each stream its consumers read, for metrics;
+   * fails fast while the bus is unreachable. The in-process bus has no queue to measure: events
+   * wait in the outbox until every group has handled them, so it reports none.
+   */
+  consumerGroups(): Promise<ConsumerGroupState[]>;
   /** Readiness: throws while the bus is unreachable. */
   checkConnected(): void;
   close(): Promise<void>;

@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import type { EventEnvelope } from './contracts';
 import type { EventHandlers } from './consumer';
 import { inProcessEntityGenerations, type EntityGenerations } from '../cache/entity-generations';
-import type { EntityGenerationsRole, EventBus, EventBusConfig, RelayOptions } from './bus';
+import type { ConsumerGroupState, EntityGenerationsRole, EventBus, EventBusConfig, RelayOptions } from './bus';
 import { IDLE_WORKER, type Worker } from './worker';
 import { OutboxRelay, type EventSink, type OutgoingEvent } from './outbox-relay';
 import { streamKey } from './streams';
@@ -177,6 +177,10 @@ export class InProcessEventBus implements EventBus {
     const generations = inProcessEntityGenerations(this.config.prefix);
     if (role === 'writer') this.detachWriter ??= generations.attachWriter();
     return generations;
+  }
+
+  async consumerGroups(): Promise<ConsumerGroupState[]> {
+    return [];
   }
 
   checkConnected(): void {}

@@ -3,7 +3,7 @@
 import type Redis from 'ioredis';
 import type { Logger } from '../logger';
 import { RedisEntityGenerations, type EntityGenerations } from '../cache/entity-generations';
-import type { EntityGenerationsRole, EventBus, EventBusConfig, RelayOptions } from './bus';
+import type { ConsumerGroupState, EntityGenerationsRole, EventBus, EventBusConfig, RelayOptions } from './bus';
 import { IDLE_WORKER, type Worker } from './worker';
 import { StreamConsumer, type EventHandlers } from './consumer';
 import { OutboxRelay, type EventSink } from './outbox-relay';
@@ -33,6 +33,11 @@ export class RedisEventBus implements EventBus {
   private readonly connections: Redis[] = [];
   private publisher: Redis | undefined;
   private readonly generations = new Map<EntityGenerationsRole, EntityGenerations>();
+  /** The streams this service's consumer group reads (for consumerGroups()). */
+  private readonly consumed = new Set<string>();
+  /** Reads group states for metrics; opened at the first scrape. */
+  private inspector: Redis | undefined;
+  private closed = false;
 
   constructor(
     private readonly config: EventBusConfig & { redisUrl: string },
@@ -55,6 +60,7 @@ export class RedisEventBus implements EventBus {
   }
 
   consumer(streams: string[], handlers: EventHandlers): Worker {
+    for (const stream of streams) this.consumed.add(stream);
     return new StreamConsumer({
       redis: this.connection('consumer'),
       prefix: this.config.prefix,
@@ -84,12 +90,44 @@ export class RedisEventBus implements EventBus {
     return generations;
   }
 
+  async consumerGroups(): Promise<ConsumerGroupState[]> {
+    if (!this.consumed.size || this.closed) return [];
+    // Fail-fast, and apart from `connections`: a scrape must not wait for an unreachable Redis,
+    // and readiness must not depend on a connection only metrics use.
+    this.inspector ??= createFailFastRedis(this.config.redisUrl, `${this.config.prefix}${this.service}:metrics`, this.logger);
+    const inspector = this.inspector;
+    const states = await Promise.all(
+      [...this.consumed].map(async (stream): Promise<ConsumerGroupState[]> => {
+        let groups: unknown[][];
+        try {
+          groups = (await inspector.xinfo('GROUPS', streamKey(this.config.prefix, stream))) as unknown[][];
+        } catch (error) {
+          // The stream does not exist yet: nothing to be behind on.
+          if (String(error).includes('no such key')) return [];
+          throw error;
+        }
+        return groups.flatMap((flat) => {
+          // Each group is a flat [field, value, field, value, ...] list.
+          const fields = new Map<unknown, unknown>();
+          for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i], flat[i + 1]);
+          if (fields.get('name') !== this.service) return [];
+          const lag = fields.get('lag');
+          return [{ stream, group: this.service, lag: lag == null ? null : Number(lag), pending: Number(fields.get('pending')) }];
+        });
+      }),
+    );
+    return states.flat();
+  }
+
   checkConnected(): void {
     const down = this.connections.find((redis) => redis.status !== 'ready');
     if (down) throw new Error(`redis connection ${down.options.connectionName ?? ''} is ${down.status}`);
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.inspector) this.connections.push(this.inspector);
+    this.inspector = undefined;
     await Promise.all(this.connections.splice(0).map(closeRedis));
   }
 }

@@ -12,15 +12,17 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { ServiceConfig } from '../config';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { operationMetricsPlugin } from './operation-metrics';
 
 export function sharedApolloOptions<TContext extends BaseContext>(
   config: ServiceConfig,
   logger: Logger,
   httpServer: http.Server,
-  { isSubgraph }: { isSubgraph: boolean },
+  { isSubgraph, metrics }: { isSubgraph: boolean; metrics: Metrics },
 ): Pick<
   ApolloServerOptionsWithSchema<TContext>,
-  'plugins' | 'introspection' | 'formatError' | 'includeStacktraceInErrorResponses' | 'logger'
+  'plugins' | 'introspection' | 'formatError' | 'includeStacktraceInErrorResponses' | 'logger' | 'stopOnTerminationSignals'
 > {
   const plugins: ApolloServerPlugin<TContext>[] = [
     // On shutdown, stop accepting connections and let in-flight requests finish.
@@ -33,6 +35,8 @@ export function sharedApolloOptions<TContext extends BaseContext>(
     // cache-control plugin hooks every field resolution, which makes Apollo Server wrap every
     // resolver: measurable CPU on responses with thousands of fields.
     ApolloServerPluginCacheControlDisabled(),
+    // Count and latency of operations by name (graphql_operation_duration_seconds).
+    operationMetricsPlugin<TContext>(metrics.registry),
   ];
   // Subgraphs would otherwise build an ftv1 trace for every request the gateway marks; we do not
   // report to Apollo Studio, so that is CPU spent for nothing.
@@ -45,6 +49,9 @@ export function sharedApolloOptions<TContext extends BaseContext>(
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
     logger: apolloLogger(logger),
+    // Our own SIGTERM handling (shared/server/run.ts) drains first and exits 0. Apollo's would stop
+    // the server at once (no SHUTDOWN_DELAY_MS) and then kill the process with the signal again.
+    stopOnTerminationSignals: false,
   };
 }
 
