@@ -1,6 +1,7 @@
 import { readAccessTokenConfig, readInternalTokenConfig } from '../shared/auth/config';
 import { EnvReader, readEventBusConfig, readServiceConfig, type ServiceConfig } from '../shared/config';
 import type { EventBusConfig } from '../shared/events/bus';
+import { readBreakerConfig, type BreakerConfig } from '../shared/http/resilience';
 import type { AuthConfig } from './auth';
 import { readLimitsConfig, type LimitsConfig } from './limits/config';
 import { DEFAULT_PORTS, SUBGRAPHS, subgraphUrlVar } from '../shared/services';
@@ -12,6 +13,8 @@ export interface GatewayConfig extends ServiceConfig, AuthConfig {
   corsOrigins: (string | RegExp)[];
   /** How long one subgraph fetch may take. */
   subgraphTimeoutMs: number;
+  /** When a subgraph's circuit opens, and for how long (shared/http/resilience.ts). */
+  breaker: BreakerConfig;
   /** Redis, where the gateway follows order status changes for subscriptions. */
   events: EventBusConfig;
   /** graphql-ws ping interval: keeps idle sockets open through proxies and detects dead peers. */
@@ -39,6 +42,7 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     subgraphUrls,
     corsOrigins: configuredOrigins.length ? configuredOrigins : env.production ? [] : DEVELOPMENT_ORIGINS,
     subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100 }),
+    breaker: readBreakerConfig(env),
     events: readEventBusConfig(env),
     keepAliveMs: env.int('WS_KEEPALIVE_MS', 12_000, { min: 100 }),
     limits: readLimitsConfig(env),

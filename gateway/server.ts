@@ -6,8 +6,8 @@ import { ApolloServer } from '@apollo/server';
 import cors from 'cors';
 import { Counter, Gauge } from 'prom-client';
 import { createEventBus } from '../shared/events/bus';
-import { serviceUnavailable } from '../shared/errors';
-import { failureReason, post } from '../shared/http/http-client';
+import { post } from '../shared/http/http-client';
+import { ServiceCalls } from '../shared/http/resilience';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { sharedApolloOptions } from '../shared/server/apollo';
@@ -15,6 +15,7 @@ import { createHttpService, mountGraphQL, type HttpService } from '../shared/ser
 import { authenticationMiddleware, gatewayContext, requestViewer, type GatewayContext } from './auth';
 import { SUPERGRAPH_SDL } from './supergraph-files';
 import { IDENTITY_HEADER } from '../shared/auth/internal-token';
+import { currentRequestId, REQUEST_ID_HEADER } from '../shared/telemetry/request-context';
 import type { GatewayConfig } from './config';
 import { RATE_LIMIT_HEADERS, createGatewayLimits } from './limits';
 import { withQueryCoalescing } from './coalesce-queries';
@@ -35,8 +36,9 @@ export async function createGatewayServer(
   const bus = createEventBus(config.events, 'gateway', logger);
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource({
+    buildService: ({ name, url }) => {
+      const calls = new ServiceCalls({ service: name, breaker: config.breaker, logger, registry: metrics.registry });
+      return new SubgraphDataSource({
         url: config.subgraphUrls[name] ?? url,
         entityCache: config.entityCache
           ? createEntityCache(name, { generations: () => bus.entityGenerations('reader'), logger, registry: metrics.registry })
@@ -47,18 +49,18 @@ export async function createGatewayServer(
           // Optional: a request the gateway makes for itself has no operation context.
           const token = context.identityToken?.();
           if (token) request.http?.headers.set(IDENTITY_HEADER, token);
+          const requestId = currentRequestId();
+          if (requestId) request.http?.headers.set(REQUEST_ID_HEADER, requestId);
         },
-        // Kept-alive connections to each subgraph (shared/http/http-client.ts). A subgraph that is
-        // down or too slow becomes a coded error on the fields it owns; the rest still answers.
-        fetcher: (async (url: string, init: { headers: Record<string, string>; body: string }) => {
-          try {
-            return await post(url, { headers: init.headers, body: init.body, timeoutMs: config.subgraphTimeoutMs });
-          } catch (error) {
-            logger.warn({ err: error, subgraph: name }, 'subgraph fetch failed');
-            throw serviceUnavailable(name, failureReason(error));
-          }
-        }) as never,
-      }),
+        // Kept-alive connections to each subgraph (shared/http/http-client.ts), with a timeout,
+        // a circuit breaker and a safe retry (shared/http/resilience.ts). A subgraph that is down
+        // or too slow becomes a coded error on the fields it owns; the rest still answers.
+        fetcher: ((url: string, init: { headers: Record<string, string>; body: string }) =>
+          calls.run(() => post(url, { headers: init.headers, body: init.body, timeoutMs: config.subgraphTimeoutMs }), {
+            idempotent: () => !isMutation(init.body),
+          })) as never,
+      });
+    },
     logger,
   });
   const service = createHttpService({
@@ -72,9 +74,8 @@ export async function createGatewayServer(
       bus.checkConnected();
     },
   });
-  const shared = sharedApolloOptions(config, logger, service.httpServer, { isSubgraph: false });
+  const shared = sharedApolloOptions(config, logger, service.httpServer, { isSubgraph: false, metrics });
   const limits = createGatewayLimits<GatewayContext>(config, logger, metrics.registry);
-  let subscriptions: SubscriptionServer | undefined;
   const coalesced = new Counter({
     name: 'gateway_coalesced_queries_total',
     help: 'Queries answered by joining an identical query of the same caller already in flight.',
@@ -83,15 +84,10 @@ export async function createGatewayServer(
   const apollo = new ApolloServer<GatewayContext>({
     gateway: config.coalesceQueries ? withQueryCoalescing(gateway, { onJoined: () => coalesced.inc() }) : gateway,
     ...shared,
-    plugins: [
-      ...(shared.plugins ?? []),
-      limits.plugin,
-      // On shutdown, WebSockets close with 1001 Going Away before HTTP finishes draining.
-      { serverWillStart: async () => ({ drainServer: async () => subscriptions?.dispose() }) },
-    ],
+    plugins: [...(shared.plugins ?? []), limits.plugin],
   });
   await apollo.start();
-  subscriptions = createSubscriptionServer({
+  const subscriptions = createSubscriptionServer({
     httpServer: service.httpServer,
     apollo,
     schema: () => gateway.schema,
@@ -117,6 +113,9 @@ export async function createGatewayServer(
     ...service,
     subscriptions,
     stop: async () => {
+      // WebSockets close with 1001 Going Away before HTTP drains: the drain ends every socket
+      // without a request in flight, upgraded ones included, which clients would see as 1006.
+      await subscriptions.dispose();
       await apollo.stop();
       await bus.close();
     },
@@ -131,4 +130,10 @@ function subscriptionMetrics({ registry }: Metrics) {
   });
   const active = new Gauge({ name: 'subscriptions_active', help: 'Open subscriptions on this gateway.', registers: [registry] });
   return { onResolution: () => resolutions.inc(), onSubscriberCount: (count: number) => active.set(count) };
+}
+
+/** Whether a subgraph request body carries a mutation (parsed only after a failed attempt). */
+function isMutation(body: string): boolean {
+  const { query } = JSON.parse(body) as { query?: string };
+  return typeof query === 'string' && /^\s*mutation\b/.test(query);
 }

@@ -1,6 +1,7 @@
 import type { EnvReader } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { createMetrics } from '../shared/metrics';
+import { drainThenStop } from '../shared/server/lifecycle';
 import type { RunningService } from '../shared/server/run';
 import { readGatewayConfig } from './config';
 import { createGatewayServer } from './server';
@@ -12,5 +13,11 @@ export async function startGateway(env: EnvReader): Promise<RunningService> {
   const logger = createLogger('gateway', config.logLevel);
   const server = await createGatewayServer(config, logger, createMetrics('gateway'));
   const port = await server.listen(config.port, config.host);
-  return { port, logger, close: () => server.stop() };
+  server.lifecycle.enter('serving');
+  return {
+    port,
+    logger,
+    shutdown: config.shutdown,
+    close: () => drainThenStop(server.lifecycle, config.shutdown, () => server.stop()),
+  };
 }

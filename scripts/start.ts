@@ -6,6 +6,8 @@
 // the in-process event bus, each still on its own port with its own database. First start
 // creates and migrates the databases and seeds them; Ctrl-C (or SIGTERM) stops everything
 // cleanly.
+// First: tracing hooks http and pg before anything loads them.
+import '../shared/telemetry/register';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -19,6 +21,7 @@ import { ensureDatabase } from '../shared/db/ensure-database';
 import { applyMigrations } from '../shared/db/migrations';
 import { inProcessHub } from '../shared/events/in-process-bus';
 import { setLogDestination } from '../shared/logger';
+import { shutdownTelemetry } from '../shared/telemetry';
 import { startServiceProcess } from '../shared/process/service-process';
 import { formatLogLines } from '../shared/process/terminal-log';
 import type { ReadyMessage, RunningService } from '../shared/server/run';
@@ -186,6 +189,8 @@ async function main(): Promise<void> {
     const subgraphs = running.filter((service) => service.name !== 'gateway');
     await Promise.all(gateway.map((service) => service.close()));
     await Promise.all(subgraphs.map((service) => service.close()));
+    // Last, so the spans of the final requests are exported too (when tracing is on).
+    await shutdownTelemetry();
   };
   const shutdown = (reason: string) => {
     if (stopping) {

@@ -3,6 +3,8 @@
 import { readInternalTokenConfig } from './auth/config';
 import type { InternalTokenConfig } from './auth/internal-token';
 import type { EventBusConfig } from './events/bus';
+import { readBreakerConfig, type BreakerConfig } from './http/resilience';
+import type { ShutdownConfig } from './server/lifecycle';
 import { DEFAULT_PORTS, databaseUrlVar, subgraphUrlVar, type SubgraphName } from './services';
 
 export class ConfigError extends Error {
@@ -14,15 +16,23 @@ type Env = Record<string, string | undefined>;
 /** Reads variables from `source`, collecting every problem instead of stopping at the first. */
 export class EnvReader {
   readonly problems: string[] = [];
+  /** Every variable asked for, so a deployment's manifests can be checked against what is read. */
+  readonly names = new Set<string>();
 
   constructor(private readonly source: Env = process.env) {}
 
+  /** The trimmed value of `name`, recorded as read. */
+  private read(name: string): string | undefined {
+    this.names.add(name);
+    return this.source[name]?.trim();
+  }
+
   get production(): boolean {
-    return this.source.NODE_ENV === 'production';
+    return this.read('NODE_ENV') === 'production';
   }
 
   string(name: string, fallback?: string): string {
-    const value = this.source[name]?.trim();
+    const value = this.read(name);
     if (value) return value;
     if (fallback !== undefined) return fallback;
     this.problems.push(`${name} is required`);
@@ -48,7 +58,7 @@ export class EnvReader {
   }
 
   int(name: string, fallback: number, { min = -Infinity, max = Infinity } = {}): number {
-    const raw = this.source[name]?.trim();
+    const raw = this.read(name);
     if (!raw) return fallback;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
@@ -73,7 +83,7 @@ export class EnvReader {
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.source[name]?.trim();
+    const raw = this.read(name);
     if (!raw) return fallback;
     if ((allowed as readonly string[]).includes(raw)) return raw as T;
     this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
@@ -81,7 +91,7 @@ export class EnvReader {
   }
 
   list(name: string, fallback: string[]): string[] {
-    const raw = this.source[name]?.trim();
+    const raw = this.read(name);
     return raw
       ? raw
           .split(',')
@@ -107,6 +117,7 @@ export interface ServiceConfig {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
+  shutdown: ShutdownConfig;
 }
 
 export function readServiceConfig(env: EnvReader, defaultPort: number): ServiceConfig {
@@ -116,6 +127,10 @@ export function readServiceConfig(env: EnvReader, defaultPort: number): ServiceC
     port: env.int('PORT', defaultPort, { min: 0, max: 65535 }),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1_000 }),
+    shutdown: {
+      delayMs: env.int('SHUTDOWN_DELAY_MS', 0, { min: 0, max: 120_000 }),
+      timeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', 25_000, { min: 1_000, max: 600_000 }),
+    },
   };
 }
 
@@ -134,6 +149,18 @@ export interface SubgraphConfig extends ServiceConfig {
   events: EventBusConfig;
   /** Verifies the identity the gateway (or a peer service) sends, and signs it on to peers. */
   internal: InternalTokenConfig;
+  /**
+   * Whether the service applies its pending migrations before it serves (MIGRATE_ON_START=off
+   * where a separate step does: a Kubernetes init container, a compose one-shot service).
+   */
+  migrateOnStart: boolean;
+  /** Calls to other subgraphs (shared/http/subgraph-client.ts). */
+  peerCalls: PeerCallConfig;
+}
+
+export interface PeerCallConfig {
+  timeoutMs: number;
+  breaker: BreakerConfig;
 }
 
 /**
@@ -159,6 +186,11 @@ export function readSubgraphConfig(env: EnvReader, name: SubgraphName): Subgraph
     databasePoolSize: env.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     events: readEventBusConfig(env),
     internal: readInternalTokenConfig(env),
+    migrateOnStart: env.oneOf('MIGRATE_ON_START', ['on', 'off'], 'on') === 'on',
+    peerCalls: {
+      timeoutMs: env.int('SERVICE_CALL_TIMEOUT_MS', 5_000, { min: 100 }),
+      breaker: readBreakerConfig(env),
+    },
   };
 }
 

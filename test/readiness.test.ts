@@ -1,11 +1,24 @@
 // /health and /ready of a subgraph that uses the event bus: live whatever happens, ready only
-// while its database and its Redis connections are up.
-import { createTestDatabases, type TestDatabases } from './support/databases';
+// while its database and its Redis connections are up, and not while its migrations run.
+import { createServer, type AddressInfo } from 'node:net';
+import { setTimeout as pause } from 'node:timers/promises';
+import pg from 'pg';
+import { startServiceProcess } from '../shared/process/service-process';
+import {
+  createTestDatabases,
+  dropDatabase,
+  testDatabasePrefix,
+  uncreatedDatabaseUrl,
+  withAdmin,
+  type TestDatabases,
+} from './support/databases';
+import { TEST_BUS_ENV } from './support/events';
+import { errorCodes, graphql } from './support/graphql';
 import { startRedisProxy, type RedisProxy } from './support/streams';
 import { startTestSubgraph, type TestSubgraph } from './support/subgraphs';
 import { productSubgraph } from '../subgraphs/product/server';
 import type { Db } from '../subgraphs/product/db';
-import { describeWithRedis } from './support/requirements';
+import { describeWithRedis, describeWithServers } from './support/requirements';
 
 let databases: TestDatabases;
 let proxy: RedisProxy;
@@ -41,4 +54,64 @@ describeWithRedis('health and readiness', () => {
     proxy.restore();
     expect(await until('/ready', 200, 5_000)).toBe(200);
   });
+});
+
+// Prisma's schema engine serialises migrations on this advisory lock (the number is Prisma's).
+const PRISMA_MIGRATION_LOCK = 72707369;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describeWithServers('readiness while migrating', () => {
+  it('should be live but not ready, and refuse GraphQL with a coded error, until its migrations are applied', async () => {
+    const url = uncreatedDatabaseUrl(`${testDatabasePrefix()}_migrating_${process.pid}`);
+    await withAdmin((admin) => admin.query(`CREATE DATABASE "${new URL(url).pathname.slice(1)}"`));
+    // Held by the test: the subgraph's migrations wait for it.
+    const lock = new pg.Client({ connectionString: url });
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATION_LOCK]);
+    const port = await freePort();
+    const starting = startServiceProcess('product', {
+      env: {
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        ...TEST_BUS_ENV,
+        PRODUCT_DATABASE_URL: url,
+      },
+    });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      // Until the process listens (it starts in a few seconds), then what it says while blocked.
+      const ready = async () => fetch(`${base}/ready`).catch(() => undefined);
+      const deadline = Date.now() + 30_000;
+      let answer = await ready();
+      while (!answer && Date.now() < deadline) {
+        await pause(50);
+        answer = await ready();
+      }
+      expect(answer?.status).toBe(503);
+      expect(await answer?.json()).toEqual({ status: 'migrating' });
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      const refused = await graphql(`${base}/graphql`, '{ __typename }');
+      expect(refused.status).toBe(503);
+      expect(errorCodes(refused)).toEqual(['SERVICE_UNAVAILABLE']);
+
+      await lock.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATION_LOCK]);
+      const service = await starting;
+      expect((await fetch(`${base}/ready`)).status).toBe(200);
+      expect((await graphql(`${base}/graphql`, '{ __typename }')).data).toEqual({ __typename: 'Query' });
+      expect(await service.stop()).toBe(0);
+    } finally {
+      await lock.end();
+      await starting.then((service) => service.stop()).catch(() => undefined);
+      await dropDatabase(url);
+    }
+  }, 60_000);
 });

@@ -151,8 +151,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     hub,
     start: () => tail.start(),
     dispose: async () => {
-      await tail.stop();
+      // Sockets first: each gets its 1001 Going Away before anything else is torn down.
       await cleanup.dispose();
+      await tail.stop();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
   };

@@ -4,10 +4,13 @@
 // the same question from the gateway.
 import { GraphQLError } from 'graphql';
 import { Viewer } from '../auth/identity';
+import type { Registry } from 'prom-client';
 import { identityHeaders, type InternalTokenConfig } from '../auth/internal-token';
+import type { PeerCallConfig } from '../config';
 import { serviceUnavailable } from '../errors';
 import type { Logger } from '../logger';
-import { failureReason, post } from './http-client';
+import { post } from './http-client';
+import { ServiceCalls } from './resilience';
 
 export interface SubgraphClientOptions {
   /** Name of the service called, for error messages and logs. */
@@ -17,7 +20,10 @@ export interface SubgraphClientOptions {
   caller: string;
   internal: InternalTokenConfig;
   logger: Logger;
-  timeoutMs?: number;
+  /** Timeout and circuit breaker of the calls. */
+  calls: PeerCallConfig;
+  /** Where call metrics go (subgraph_fetch_*). */
+  registry?: Registry;
 }
 
 interface GraphQLResponseBody<T> {
@@ -26,22 +32,34 @@ interface GraphQLResponseBody<T> {
 }
 
 export class SubgraphClient {
-  constructor(private readonly options: SubgraphClientOptions) {}
+  private readonly policy: ServiceCalls;
 
-  /** Runs an operation; network failures, timeouts and GraphQL errors become SERVICE_UNAVAILABLE. */
+  constructor(private readonly options: SubgraphClientOptions) {
+    const { service, calls, logger, registry } = options;
+    this.policy = new ServiceCalls({ service, breaker: calls.breaker, logger, registry });
+  }
+
+  /**
+   * Runs a query (only queries: they may be retried); network failures, timeouts, an open
+   * circuit and GraphQL errors become SERVICE_UNAVAILABLE.
+   */
   async request<T>(query: string, variables: Record<string, unknown> = {}, viewer = Viewer.anonymous): Promise<T> {
-    const { service, url, caller, internal, logger, timeoutMs = 5_000 } = this.options;
+    const { service, url, caller, internal, logger, calls } = this.options;
+    const response = await this.policy.run(
+      () =>
+        post(url, {
+          headers: { 'content-type': 'application/json', ...identityHeaders(viewer, caller, internal) },
+          body: JSON.stringify({ query, variables }),
+          timeoutMs: calls.timeoutMs,
+        }),
+      { idempotent: () => true },
+    );
     let body: GraphQLResponseBody<T>;
     try {
-      const response = await post(url, {
-        headers: { 'content-type': 'application/json', ...identityHeaders(viewer, caller, internal) },
-        body: JSON.stringify({ query, variables }),
-        timeoutMs,
-      });
       body = (await response.json()) as GraphQLResponseBody<T>;
     } catch (error) {
-      logger.warn({ err: error, service, url }, 'service call failed');
-      throw serviceUnavailable(service, failureReason(error));
+      logger.warn({ err: error, service, url }, 'service answered with a body that is not JSON');
+      throw serviceUnavailable(service, 'invalid response');
     }
     if (body.errors?.length || !body.data) {
       logger.warn({ service, errors: body.errors }, 'service answered with errors');

@@ -1,5 +1,6 @@
 // The HTTP side every service shares: body limits, health and readiness, metrics, and JSON
 // errors for requests that never reach GraphQL (too large, malformed).
+import { AsyncResource } from 'node:async_hooks';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer, BaseContext } from '@apollo/server';
@@ -8,10 +9,16 @@ import express from 'express';
 import { ErrorCode } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { operationNaming, requestTelemetry } from '../telemetry/request-logging';
+import { Lifecycle } from './lifecycle';
 
 export interface HttpService {
   app: express.Express;
   httpServer: http.Server;
+  /** Starting, migrating, serving or draining: /ready answers 200 only while serving. */
+  lifecycle: Lifecycle;
+  /** The service's metrics, served at /metrics. */
+  metrics: Metrics;
   /** Starts listening; resolves with the port actually bound (PORT=0 picks a free one). */
   listen(port: number, host: string): Promise<number>;
 }
@@ -27,12 +34,23 @@ export interface HttpServiceOptions {
 export function createHttpService({ logger, metrics, bodyLimitBytes, checkReady }: HttpServiceOptions): HttpService {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: bodyLimitBytes }));
+  // Before body parsing, so even a request refused for its body has a request id and a log line.
+  app.use(requestTelemetry(logger));
+  const parseJson = express.json({ limit: bodyLimitBytes });
+  // The body arrives on socket events, outside the request's async context: the rest of the
+  // chain must be resumed inside it, or logs lose their request id.
+  app.use((req, res, next) => parseJson(req, res, AsyncResource.bind(next)));
+  app.use(operationNaming());
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  const lifecycle = new Lifecycle();
   app.get('/ready', async (_req, res) => {
+    if (lifecycle.phase !== 'serving') {
+      res.status(503).json({ status: lifecycle.phase });
+      return;
+    }
     try {
       await checkReady();
       res.json({ status: 'ready' });
@@ -40,6 +58,12 @@ export function createHttpService({ logger, metrics, bodyLimitBytes, checkReady 
       logger.warn({ err: error }, 'readiness check failed');
       res.status(503).json({ status: 'unavailable' });
     }
+  });
+  // A service listens before it serves (/health and /ready answer while migrations run); until
+  // then GraphQL requests get a coded error rather than a 404.
+  app.use('/graphql', (_req, res, next) => {
+    if (lifecycle.accepting) next();
+    else res.status(503).json(requestError(`Service is ${lifecycle.phase}.`, ErrorCode.SERVICE_UNAVAILABLE));
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -49,6 +73,8 @@ export function createHttpService({ logger, metrics, bodyLimitBytes, checkReady 
   return {
     app,
     httpServer,
+    lifecycle,
+    metrics,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -2,19 +2,23 @@
 import { EnvReader, type SubgraphConfig } from '../config';
 import { applyMigrations } from '../db/migrations';
 import { createEventBus, type EventBus, type Worker } from '../events/bus';
+import { registerEventMetrics } from '../events/metrics';
 import { createLogger, type Logger } from '../logger';
-import { createMetrics, type Metrics } from '../metrics';
+import { countsAsStatement, createMetrics, type Metrics } from '../metrics';
 import type { SubgraphName } from '../services';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { BaseContext } from '@apollo/server';
 import type { Viewer } from '../auth/identity';
 import { runService, type RunningService } from './run';
+import { createHttpService, type HttpService } from './http-service';
+import { drainThenStop } from './lifecycle';
 import { createSubgraphServer, type SubgraphServer } from './subgraph';
 
 /** What the shared start-up needs of a subgraph's Prisma client. */
 export interface SubgraphDb {
-  $on(event: 'query', callback: () => void): unknown;
+  $on(event: 'query', callback: (event: { query: string }) => void): unknown;
   $executeRawUnsafe(query: string): Promise<number>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
   $disconnect(): Promise<void>;
 }
 
@@ -24,6 +28,8 @@ export interface SubgraphDeps<Db, Config> {
   logger: Logger;
   metrics: Metrics;
   bus: EventBus;
+  /** The process's HTTP service, listening since before migrations ran. */
+  http: HttpService;
 }
 
 export interface SubgraphRuntime<Db extends SubgraphDb, Config extends SubgraphConfig> {
@@ -73,13 +79,7 @@ export function defineSubgraph<Db extends SubgraphDb, Config extends SubgraphCon
         createContext: contextFactory(deps),
         config: deps.config,
         logger: deps.logger,
-        metrics: deps.metrics,
-        // Its own database and Redis connections only: a subgraph whose peers are down still
-        // serves what it owns.
-        checkReady: async () => {
-          deps.bus.checkConnected();
-          await checkDatabase(deps.db);
-        },
+        service: deps.http,
       }),
   };
 }
@@ -100,35 +100,63 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
   const config = runtime.readConfig(env);
   env.done();
   const logger = createLogger(runtime.name, config.logLevel);
+  const metrics = createMetrics(runtime.name);
 
-  if (migrate) {
-    // Before serving: a replica never answers with a schema its database does not have yet.
-    const applied = await applyMigrations(runtime.name, config.databaseUrl);
-    if (applied.length) logger.info({ applied }, 'applied migrations');
+  // Listening first, so that an orchestrator sees a live process (/health) that is not ready
+  // (/ready: "migrating") while migrations run, rather than a port that does not answer.
+  let deps: SubgraphDeps<Db, Config> | undefined;
+  const http = createHttpService({
+    logger,
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+    // Its own database and Redis connections only: a subgraph whose peers are down still
+    // serves what it owns.
+    checkReady: async () => {
+      if (!deps) throw new Error('not started');
+      deps.bus.checkConnected();
+      await checkDatabase(deps.db);
+    },
+  });
+  const port = await http.listen(config.port, config.host);
+  try {
+    if (migrate && config.migrateOnStart) {
+      // Before serving: a replica never answers with a schema its database does not have yet.
+      http.lifecycle.enter('migrating');
+      const applied = await applyMigrations(runtime.name, config.databaseUrl);
+      if (applied.length) logger.info({ applied }, 'applied migrations');
+    }
+  } catch (error) {
+    http.httpServer.close();
+    throw error;
   }
 
-  const metrics = createMetrics(runtime.name);
   const db = runtime.createDb(config);
-  db.$on('query', () => metrics.dbStatements.inc());
+  db.$on('query', ({ query }) => {
+    if (countsAsStatement(query)) metrics.dbStatements.inc();
+  });
   const bus = createEventBus(config.events, runtime.name, logger);
-  const deps = { db, config, logger, metrics, bus };
+  // Outbox backlog and consumer lag, read at each scrape.
+  registerEventMetrics(metrics.registry, { bus, db, logger });
+  deps = { db, config, logger, metrics, bus, http };
   const server = await runtime.createServer(deps);
-  const port = await server.listen(config.port, config.host);
   // After listening: the events a worker publishes at once (an outbox left by a crashed
   // predecessor) may be resolved through this very server.
   const workers = runtime.createWorkers?.(deps) ?? [];
   for (const worker of workers) await worker.start();
+  http.lifecycle.enter('serving');
   return {
     port,
     logger,
     db,
-    close: async () => {
-      // Workers first: an event being handled finishes while the database is still there.
-      await Promise.all(workers.map((worker) => worker.stop()));
-      await server.stop();
-      await bus.close();
-      await db.$disconnect();
-    },
+    shutdown: config.shutdown,
+    close: () =>
+      drainThenStop(http.lifecycle, config.shutdown, async () => {
+        // Workers first: an event being handled finishes while the database is still there.
+        await Promise.all(workers.map((worker) => worker.stop()));
+        await server.stop();
+        await bus.close();
+        await db.$disconnect();
+      }),
   };
 }
 

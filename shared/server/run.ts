@@ -2,11 +2,18 @@
 // on SIGTERM/SIGINT, and exit non-zero with a readable message when start-up fails.
 import { ConfigError } from '../config';
 import type { Logger } from '../logger';
+import { shutdownTelemetry } from '../telemetry';
+import type { ShutdownConfig } from './lifecycle';
 
 export interface RunningService {
   port: number;
   logger: Logger;
-  /** Stops accepting work, finishes what is in flight and releases connections. */
+  shutdown: ShutdownConfig;
+  /**
+   * Stops gracefully: unready at once, still serving for the shutdown delay, then stops
+   * accepting, finishes what is in flight (WebSockets close with 1001 Going Away) and releases
+   * connections.
+   */
   close(): Promise<void>;
 }
 
@@ -29,13 +36,22 @@ export function runService(name: string, start: () => Promise<RunningService>): 
         if (stopping) return;
         stopping = true;
         service.logger.info({ reason }, `${name} shutting down`);
-        service.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            service.logger.error({ err: error }, 'error during shutdown');
-            process.exit(1);
-          },
-        );
+        // Whatever hangs (a stuck connection, a handler that never returns), the process goes.
+        setTimeout(() => {
+          service.logger.error({ timeoutMs: service.shutdown.timeoutMs }, 'shutdown timed out');
+          process.exit(1);
+        }, service.shutdown.timeoutMs).unref();
+        service
+          .close()
+          // Last, so the spans of the final requests are exported too.
+          .then(() => shutdownTelemetry())
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              service.logger.error({ err: error }, 'error during shutdown');
+              process.exit(1);
+            },
+          );
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));

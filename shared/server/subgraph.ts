@@ -8,11 +8,10 @@ import { IDENTITY_HEADER, viewerFromHeader } from '../auth/internal-token';
 import type { Viewer } from '../auth/identity';
 import type { SubgraphConfig } from '../config';
 import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
 import { subgraphSchemaPath } from '../paths';
 import type { SubgraphName } from '../services';
 import { sharedApolloOptions } from './apollo';
-import { createHttpService, mountGraphQL, type HttpService } from './http-service';
+import { mountGraphQL, type HttpService } from './http-service';
 
 /** The subgraph's SDL file: the contract, also read by composition. */
 export function loadTypeDefs(name: SubgraphName): DocumentNode {
@@ -26,8 +25,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   createContext: (viewer: Viewer) => TContext;
   config: SubgraphConfig;
   logger: Logger;
-  metrics: Metrics;
-  checkReady: () => Promise<void>;
+  /** The HTTP service it is mounted on: already listening while migrations ran. */
+  service: HttpService;
 }
 
 export interface SubgraphServer<TContext extends BaseContext> extends HttpService {
@@ -39,11 +38,10 @@ export interface SubgraphServer<TContext extends BaseContext> extends HttpServic
 export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer<TContext>> {
-  const { name, resolvers, createContext, config, logger, metrics, checkReady } = options;
-  const service = createHttpService({ logger, metrics, bodyLimitBytes: config.bodyLimitBytes, checkReady });
+  const { name, resolvers, createContext, config, logger, service } = options;
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({ typeDefs: loadTypeDefs(name), resolvers: resolvers as GraphQLResolverMap<unknown> }),
-    ...sharedApolloOptions<TContext>(config, logger, service.httpServer, { isSubgraph: true }),
+    ...sharedApolloOptions<TContext>(config, logger, service.httpServer, { isSubgraph: true, metrics: service.metrics }),
   });
   await apollo.start();
   mountGraphQL(service, apollo, {

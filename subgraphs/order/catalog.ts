@@ -1,6 +1,7 @@
 // What the order subgraph asks of other subgraphs when an order is placed. Each question is one
 // `_entities` request, however many products an order has; an unreachable service becomes
 // SERVICE_UNAVAILABLE (SubgraphClient), so a caller never writes on half an answer.
+import type { Registry } from 'prom-client';
 import type { Viewer } from '../../shared/auth/identity';
 import { SubgraphClient } from '../../shared/http/subgraph-client';
 import type { Logger } from '../../shared/logger';
@@ -22,10 +23,11 @@ export interface Catalog {
 }
 
 export function createCatalog(
-  config: Pick<OrderConfig, 'userSubgraphUrl' | 'productSubgraphUrl' | 'internal'>,
+  config: Pick<OrderConfig, 'userSubgraphUrl' | 'productSubgraphUrl' | 'internal' | 'peerCalls'>,
   logger: Logger,
+  registry?: Registry,
 ): Catalog {
-  const peer = { caller: 'order', internal: config.internal, logger };
+  const peer = { caller: 'order', internal: config.internal, logger, calls: config.peerCalls, registry };
   const users = new SubgraphClient({ service: 'user', url: config.userSubgraphUrl, ...peer });
   const products = new SubgraphClient({ service: 'product', url: config.productSubgraphUrl, ...peer });
   return {

@@ -12,9 +12,9 @@ export const orderSubgraph = defineSubgraph({
   readConfig: readOrderConfig,
   createDb,
   resolvers,
-  contextFactory: ({ db, config, logger }) => {
+  contextFactory: ({ db, config, logger, metrics }) => {
     // One client per process, shared by all requests.
-    const catalog = createCatalog(config, logger);
+    const catalog = createCatalog(config, logger, metrics.registry);
     return (viewer) => createContext(db, catalog, logger, viewer);
   },
   workers: ({ bus, config, db, logger }) => [

@@ -1,11 +1,12 @@
 // The payment subgraph's one question to the order subgraph: what an order costs, and whether it
 // can be paid now. Asked at payment time, so the amount never comes from the client.
+import type { Registry } from 'prom-client';
 import type { Viewer } from '../../shared/auth/identity';
-import type { InternalTokenConfig } from '../../shared/auth/internal-token';
 import { conflict } from '../../shared/errors';
 import { SubgraphClient } from '../../shared/http/subgraph-client';
 import type { Logger } from '../../shared/logger';
 import type { Money } from '../../shared/money';
+import type { PaymentConfig } from './config';
 
 export interface OrderSnapshot {
   id: string;
@@ -37,8 +38,20 @@ export interface OrderLookup {
 }
 
 /** Failures to reach the order subgraph surface as SERVICE_UNAVAILABLE (see SubgraphClient). */
-export function createOrderLookup(url: string, internal: InternalTokenConfig, logger: Logger): OrderLookup {
-  const client = new SubgraphClient({ service: 'order', url, caller: 'payment', internal, logger });
+export function createOrderLookup(
+  config: Pick<PaymentConfig, 'orderSubgraphUrl' | 'internal' | 'peerCalls'>,
+  logger: Logger,
+  registry?: Registry,
+): OrderLookup {
+  const client = new SubgraphClient({
+    service: 'order',
+    url: config.orderSubgraphUrl,
+    caller: 'payment',
+    internal: config.internal,
+    logger,
+    calls: config.peerCalls,
+    registry,
+  });
   return {
     async find(id, viewer) {
       const [order] = await client.entities<OrderSnapshot>(

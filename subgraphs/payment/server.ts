@@ -36,7 +36,7 @@ export function createPaymentSubgraph(options: PaymentSubgraphOptions = {}) {
     resolvers,
     contextFactory: (deps) => {
       // One client per process, shared by all requests.
-      const orders = createOrderLookup(deps.config.orderSubgraphUrl, deps.config.internal, deps.logger);
+      const orders = createOrderLookup(deps.config, deps.logger, deps.metrics.registry);
       const processor = processorFor(deps);
       return (viewer) => createContext(deps.db, deps.logger, orders, processor, viewer);
     },

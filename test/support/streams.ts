@@ -2,12 +2,12 @@
 // wait for what a worker publishes with a blocking XREAD bounded by a deadline, wait for what
 // a worker hands to a callback, and wait for a consumer group to have acknowledged a stream. A wait that runs out fails with what did arrive. Connection
 // failures on demand too: find a connection by name to kill it, or cut Redis off behind a proxy.
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import Redis from 'ioredis';
 import type { EventEnvelope, EventPayloads, EventType } from '../../shared/events/contracts';
 import { parseEntry, streamKey } from '../../shared/events/streams';
 import { newUuid7 } from '../../shared/uuid7';
 import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from './events';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 export interface StreamEntry {
   /** The Redis entry id ("<ms>-<seq>"). */
@@ -242,55 +242,14 @@ export function createCollector<T>(): Collector<T> {
   };
 }
 
-export interface RedisProxy {
+export interface RedisProxy extends Pick<TcpProxy, 'cut' | 'restore' | 'close'> {
   /** The test Redis, reached through the proxy. */
   url: string;
-  /** Drops every connection and every new one from now on, as an outage would. */
-  cut(): void;
-  /** Lets connections through again. */
-  restore(): void;
-  close(): Promise<void>;
 }
 
 /** A TCP proxy in front of the test Redis (host and port of TEST_REDIS_URL) that a test can cut. */
 export async function startRedisProxy(): Promise<RedisProxy> {
   const target = new URL(TEST_REDIS_URL);
-  const sockets = new Set<Socket>();
-  let down = false;
-  const track = (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    // A cut connection errors on both sides; that is the point.
-    socket.on('error', () => {});
-  };
-  const server = createServer((client) => {
-    track(client);
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    track(upstream);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const cut = () => {
-    down = true;
-    for (const socket of sockets) socket.destroy();
-  };
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    cut,
-    restore: () => {
-      down = false;
-    },
-    close: () => {
-      cut();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  return { ...proxy, url: `redis://127.0.0.1:${proxy.port}` };
 }

@@ -1,0 +1,181 @@
+// Every call to another service of ours (the gateway's subgraph fetches, service-to-service
+// calls) goes through one policy per target service:
+// - a circuit breaker: after CIRCUIT_BREAKER_FAILURES failures in a row the target is not called
+//   at all for CIRCUIT_BREAKER_RESET_MS, so a dead service costs callers nothing but a coded
+//   error; then one call probes it, and a success closes the circuit (recovery needs no restart);
+// - one retry, only where it cannot do harm: a request that never reached the target (refused
+//   connection, connect timeout), or an idempotent one whose connection broke. A timed-out call is
+//   never retried: a slow service gets no extra load.
+// Failures surface as SERVICE_UNAVAILABLE errors naming the service and why.
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  ConstantBackoff,
+  handleAll,
+  handleWhen,
+  retry,
+  wrap,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { EnvReader } from '../config';
+import { serviceUnavailable } from '../errors';
+import type { Logger } from '../logger';
+import { failureReason, type HttpReply } from './http-client';
+
+export interface BreakerConfig {
+  /** Consecutive failures that open the circuit. */
+  failures: number;
+  /** How long an open circuit rejects calls before it lets one probe through. */
+  resetMs: number;
+}
+
+export function readBreakerConfig(env: EnvReader): BreakerConfig {
+  return {
+    failures: env.int('CIRCUIT_BREAKER_FAILURES', 5, { min: 1, max: 1_000 }),
+    resetMs: env.int('CIRCUIT_BREAKER_RESET_MS', 5_000, { min: 10, max: 600_000 }),
+  };
+}
+
+export interface CallOptions {
+  /**
+   * Whether sending the request twice is harmless (a query). Asked only when a call failed after
+   * its request may have been delivered, so it may be costly (it may parse the request).
+   */
+  idempotent: () => boolean;
+}
+
+export interface ServiceCallsOptions {
+  /** The service called: metric label and error text. */
+  service: string;
+  breaker: BreakerConfig;
+  logger: Logger;
+  /** Where the call metrics go; none without. */
+  registry?: Registry;
+}
+
+/** The calls of this process to one service. */
+export class ServiceCalls {
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly metrics?: CallMetrics;
+
+  constructor(private readonly options: ServiceCallsOptions) {
+    const { service, breaker, logger, registry } = options;
+    this.breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: breaker.resetMs,
+      breaker: new ConsecutiveBreaker(breaker.failures),
+    });
+    this.metrics = registry && callMetrics(registry);
+    this.breaker.onStateChange((state) => {
+      this.metrics?.state.set({ subgraph: service }, STATE_VALUES[state]);
+      if (state === CircuitState.Open) logger.warn({ service }, 'circuit opened: calls fail fast until a probe succeeds');
+      if (state === CircuitState.Closed) logger.info({ service }, 'circuit closed: service reachable again');
+    });
+    this.metrics?.state.set({ subgraph: service }, STATE_VALUES[CircuitState.Closed]);
+  }
+
+  /**
+   * Runs `send` under the policy. A 5xx answer counts as a failure and is not returned; any
+   * failure becomes a SERVICE_UNAVAILABLE GraphQLError.
+   */
+  async run(send: () => Promise<HttpReply>, { idempotent }: CallOptions): Promise<HttpReply> {
+    const { service, logger } = this.options;
+    const started = performance.now();
+    const retryOnce = retry(
+      handleWhen((error) => neverDelivered(error) || (brokenConnection(error) && idempotent())),
+      { maxAttempts: 1, backoff: new ConstantBackoff(50) },
+    );
+    try {
+      const reply = await wrap(retryOnce, this.breaker).execute(async () => {
+        const reply = await send();
+        if (reply.status < 500) return reply;
+        // Read to the end, so the connection goes back to the pool.
+        await reply.text().catch(() => undefined);
+        throw new ServerError(reply.status);
+      });
+      this.metrics?.duration.observe({ subgraph: service, outcome: 'success' }, (performance.now() - started) / 1000);
+      return reply;
+    } catch (error) {
+      const reason = reasonOf(error);
+      this.metrics?.duration.observe({ subgraph: service, outcome: 'failure' }, (performance.now() - started) / 1000);
+      this.metrics?.errors.inc({ subgraph: service, reason });
+      // An open circuit fails every call: logging each would flood the log.
+      if (reason !== 'circuit open') logger.warn({ err: error, service }, 'service call failed');
+      throw serviceUnavailable(service, reason);
+    }
+  }
+}
+
+class ServerError extends Error {
+  constructor(readonly status: number) {
+    super(`answered HTTP ${status}`);
+  }
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof BrokenCircuitError) return 'circuit open';
+  if (error instanceof ServerError) return error.message;
+  return failureReason(error);
+}
+
+const codeOf = (error: Error): unknown => (error as { code?: unknown }).code;
+
+/** The request never left this process: a refused or timed-out connection attempt. */
+function neverDelivered(error: Error): boolean {
+  const code = codeOf(error);
+  return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EAI_AGAIN';
+}
+
+/** The connection broke under the request: it may or may not have been handled. */
+function brokenConnection(error: Error): boolean {
+  const code = codeOf(error);
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
+}
+
+const STATE_VALUES: Record<CircuitState, number> = {
+  [CircuitState.Closed]: 0,
+  [CircuitState.HalfOpen]: 1,
+  [CircuitState.Open]: 2,
+  [CircuitState.Isolated]: 2,
+};
+
+interface CallMetrics {
+  duration: Histogram<'subgraph' | 'outcome'>;
+  errors: Counter<'subgraph' | 'reason'>;
+  state: Gauge<'subgraph'>;
+}
+
+/** One set per registry, shared by the policies of every target service. */
+function callMetrics(registry: Registry): CallMetrics {
+  const existing = registry.getSingleMetric('subgraph_fetch_duration_seconds');
+  if (existing) {
+    return {
+      duration: existing as Histogram<'subgraph' | 'outcome'>,
+      errors: registry.getSingleMetric('subgraph_fetch_errors_total') as Counter<'subgraph' | 'reason'>,
+      state: registry.getSingleMetric('circuit_breaker_state') as Gauge<'subgraph'>,
+    };
+  }
+  return {
+    duration: new Histogram({
+      name: 'subgraph_fetch_duration_seconds',
+      help: 'Calls to a subgraph, from the first attempt to the answer or the failure (retry included).',
+      labelNames: ['subgraph', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'subgraph_fetch_errors_total',
+      help: 'Failed calls to a subgraph, by reason: timed out, unreachable, answered HTTP 5xx, circuit open.',
+      labelNames: ['subgraph', 'reason'],
+      registers: [registry],
+    }),
+    state: new Gauge({
+      name: 'circuit_breaker_state',
+      help: 'Circuit breaker per called subgraph: 0 closed, 1 half-open (probing), 2 open (failing fast).',
+      labelNames: ['subgraph'],
+      registers: [registry],
+    }),
+  };
+}
