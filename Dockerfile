@@ -1,8 +1,11 @@
-# One image for the four subgraphs and the gateway; docker-compose.yml picks the service with
-# `command: ["npm", "run", "start:<name>"]`, so no CMD is baked in. TypeScript runs through tsx,
-# as in development: there is no separate compile step to drift from the sources.
+# One image for the four subgraphs and the gateway. It runs compiled JavaScript with plain node (no
+# TypeScript loader at run time); the argument names what to run:
+#   docker run IMAGE <gateway|user|product|order|payment>   one service (the default: gateway)
+#   docker run IMAGE migrate <subgraph|all>                  apply pending migrations, then exit
+#   docker run IMAGE seed [--if-empty]                       the demo data set
+# docker-compose.yml and deploy/kubernetes/ run it so.
 
-# --- build: every dependency, the sources, the generated Prisma clients -----------------------
+# --- build: every dependency, the generated Prisma clients, the compiled code -----------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 ENV CHECKPOINT_DISABLE=1 \
@@ -14,8 +17,9 @@ ENV CHECKPOINT_DISABLE=1 \
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY . .
-# The project's own postinstall, now that the schemas are in: generates prisma/<name>/generated.
-RUN npm run db:generate
+# The project's own postinstall, now that the schemas are in (prisma/<name>/generated), then
+# `tsc` into dist/ with the SDL, supergraph, Prisma schemas and migrations copied beside the code.
+RUN npm run db:generate && npm run build
 
 # --- production dependencies only --------------------------------------------------------------
 FROM node:20-bookworm-slim AS production-deps
@@ -23,29 +27,30 @@ WORKDIR /app
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+# `prisma` (the CLI, with Prisma Studio: about 230 MB with what it pulls in) generates the clients
+# and `tsx` runs the TypeScript sources: both are dependencies for `npm ci && npm start` on a
+# clone, and nothing the compiled services load. Uninstalling them here leaves the lockfile's
+# versions of everything else in place.
+RUN npm ci --omit=dev --ignore-scripts \
+ && npm uninstall --omit=dev --ignore-scripts --no-audit prisma tsx \
+ && npm cache clean --force
 
 # --- runtime -------------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
-# `npm run` starts scripts through a shell. dash (/bin/sh) stays in between and dies on the
-# SIGTERM npm passes on, orphaning the service; bash execs the command (`node --import tsx ...`),
-# so the signal reaches node itself and the service shuts down gracefully on `docker compose stop`.
-ENV NODE_ENV=production \
-    CHECKPOINT_DISABLE=1 \
-    NPM_CONFIG_SCRIPT_SHELL=/bin/bash \
-    NPM_CONFIG_UPDATE_NOTIFIER=false \
-    NPM_CONFIG_FUND=false
+ENV NODE_ENV=production
 COPY --from=production-deps /app/node_modules ./node_modules
 # The seed's data generator is a development dependency (it has no dependencies of its own);
-# it is copied in so that `npm run db:seed` also works inside the image (the compose `seed` service).
+# it is copied in so that `seed` also works inside the image (the compose `seed` service).
 COPY --from=build /app/node_modules/@faker-js ./node_modules/@faker-js
-COPY --from=build /app/package.json /app/tsconfig.json /app/supergraph.yaml ./
-COPY --from=build /app/shared ./shared
-COPY --from=build /app/subgraphs ./subgraphs
-COPY --from=build /app/gateway ./gateway
-# Schemas, migrations (applied by each subgraph at start-up), the seed and the generated clients.
-COPY --from=build /app/prisma ./prisma
-# Files stay owned by root: the services can read their code but not change it.
-USER node
+# dist/ mirrors the source tree: scripts/, shared/, subgraphs/, gateway/, prisma/ (with the
+# generated clients, schemas and migrations) and supergraph.yaml, so /app is the project root.
+COPY --from=build /app/dist ./
+# Files stay owned by root: the services can read their code but not change it, and write nothing
+# (the Kubernetes manifests mount the root filesystem read-only). UID 1000 is the image's `node`.
+USER 1000:1000
 EXPOSE 4000 4001 4002 4003 4004
+# node as PID 1 receives SIGTERM itself and shuts down gracefully; compose adds `init: true` to
+# also reap zombies, Kubernetes needs none.
+ENTRYPOINT ["node", "scripts/service.js"]
+CMD ["gateway"]
