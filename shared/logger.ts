@@ -66,8 +66,9 @@ function correlation(): Record<string, string> {
 }
 
 /**
- * Structured JSON logs, one logger per service, tagged with the service's name and, on every
- * line, the request id and trace/span ids of the work that wrote it.
+ * Structured JSON logs, one logger per service, tagged with the service's name and, while tracing
+ * keeps a request's context (telemetry/request-context.ts), on every line the request id and
+ * trace/span ids of the work that wrote it.
  */
 export function createLogger(service: string, level: string): Logger {
   const options = {

@@ -181,6 +181,18 @@ describeWithRedis('structured logs', () => {
     expect(all.filter((line) => !line.request_id || !line.trace_id)).toEqual([]);
   });
 
+  it('should pass the request id on to the subgraphs from a gateway that does not trace', async () => {
+    // No endpoint: no tracing, so no async context carries the id; the gateway passes it explicitly.
+    const untraced = await stack.start('gateway', { OTEL_EXPORTER_OTLP_ENDPOINT: '' });
+    const requestId = distinct('untraced-request');
+    await ok(untraced.url, 'query Catalogue { categories { name } }', {}, { 'x-request-id': requestId });
+    const productLines = () => lines(stack.subgraphs.product).filter((line) => line.request_id === requestId);
+    await waitForLogs(() => productLines().length > 0 && requestLine(untraced, requestId) !== undefined);
+    expect(requestLine(untraced, requestId)).toMatchObject({ status: 200, request_id: requestId });
+    expect(requestLine(untraced, requestId)?.trace_id).toBeUndefined();
+    expect(productLines()[0]).toMatchObject({ status: 200, path: '/graphql' });
+  });
+
   it("should answer every request with its request id, the client's when acceptable", async () => {
     const accepted = await fetch(stack.gatewayUrl, {
       method: 'POST',
