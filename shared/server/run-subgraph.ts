@@ -139,11 +139,11 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
   registerEventMetrics(metrics.registry, { bus, db, logger });
   deps = { db, config, logger, metrics, bus, http };
   const server = await runtime.createServer(deps);
-  // After listening: the events a worker publishes at once (an outbox left by a crashed
-  // predecessor) may be resolved through this very server.
+  // Serving before the workers start: the events a worker publishes at once (an outbox left by a
+  // crashed predecessor) may be resolved through this very server.
+  http.lifecycle.enter('serving');
   const workers = runtime.createWorkers?.(deps) ?? [];
   for (const worker of workers) await worker.start();
-  http.lifecycle.enter('serving');
   return {
     port,
     logger,
