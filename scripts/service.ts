@@ -8,7 +8,7 @@
 // http): a service's entry point must load first, so that tracing hooks http and pg before anything
 // else loads them.
 import type { EnvReader } from '../shared/config';
-import { databaseUrlVar, isSubgraphName, SUBGRAPHS, type SubgraphName } from '../shared/services';
+import { isSubgraphName, SUBGRAPHS, type SubgraphName } from '../shared/services';
 
 const SERVICES = ['gateway', ...SUBGRAPHS] as const;
 const USAGE = [
@@ -25,11 +25,8 @@ function usage(problem: string): never {
 
 /** The database URL of each subgraph to migrate: a migration step holds no other secret. */
 export function readMigrationTargets(env: EnvReader, names: readonly SubgraphName[]): [SubgraphName, string][] {
-  const { defaultDatabaseUrl } = require('../shared/config') as typeof import('../shared/config');
-  return names.map((name) => [
-    name,
-    env.url(databaseUrlVar(name), defaultDatabaseUrl(name), ['postgresql:', 'postgres:', 'pglite:']),
-  ]);
+  const { readDatabaseUrl } = require('../shared/config') as typeof import('../shared/config');
+  return names.map((name) => [name, readDatabaseUrl(env, name)]);
 }
 
 async function migrate(names: readonly SubgraphName[]): Promise<void> {

@@ -182,7 +182,7 @@ export function readEventBusConfig(env: EnvReader): EventBusConfig {
 export function readSubgraphConfig(env: EnvReader, name: SubgraphName): SubgraphConfig {
   return {
     ...readServiceConfig(env, DEFAULT_PORTS[name]),
-    databaseUrl: env.url(databaseUrlVar(name), defaultDatabaseUrl(name), ['postgresql:', 'postgres:', 'pglite:']),
+    databaseUrl: readDatabaseUrl(env, name),
     databasePoolSize: env.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     events: readEventBusConfig(env),
     internal: readInternalTokenConfig(env),
@@ -192,6 +192,11 @@ export function readSubgraphConfig(env: EnvReader, name: SubgraphName): Subgraph
       breaker: readBreakerConfig(env),
     },
   };
+}
+
+/** A subgraph's database: a PostgreSQL server, or an embedded database (`pglite:<directory>`). */
+export function readDatabaseUrl(env: EnvReader, name: SubgraphName): string {
+  return env.url(databaseUrlVar(name), defaultDatabaseUrl(name), ['postgresql:', 'postgres:', 'pglite:']);
 }
 
 /** Where this service reaches another subgraph (service-to-service calls). */

@@ -1,6 +1,6 @@
 // Prometheus metrics, one registry per service. Counting database statements is what proves
 // the absence of N+1 queries: the end-to-end tests read it from /metrics.
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -30,4 +30,12 @@ export function createMetrics(service: string): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/**
+ * The metric `name` of `registry`, made by `create` the first time: several components of one
+ * service (one data source or client per called service) share one metric, told apart by labels.
+ */
+export function sharedMetric<T extends Metric>(registry: Registry, name: string, create: (name: string) => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create(name);
 }

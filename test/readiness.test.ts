@@ -1,7 +1,6 @@
 // /health and /ready of a subgraph that uses the event bus: live whatever happens, ready only
 // while its database and its Redis connections are up, and not while its migrations run.
 import { createServer, type AddressInfo } from 'node:net';
-import { setTimeout as pause } from 'node:timers/promises';
 import pg from 'pg';
 import { startServiceProcess } from '../shared/process/service-process';
 import {
@@ -14,6 +13,7 @@ import {
 } from './support/databases';
 import { TEST_BUS_ENV } from './support/events';
 import { errorCodes, graphql } from './support/graphql';
+import { pollUntil } from './support/poll';
 import { startRedisProxy, type RedisProxy } from './support/streams';
 import { startTestSubgraph, type TestSubgraph } from './support/subgraphs';
 import { productSubgraph } from '../subgraphs/product/server';
@@ -90,12 +90,7 @@ describeWithServers('readiness while migrating', () => {
     try {
       // Until the process listens (it starts in a few seconds), then what it says while blocked.
       const ready = async () => fetch(`${base}/ready`).catch(() => undefined);
-      const deadline = Date.now() + 30_000;
-      let answer = await ready();
-      while (!answer && Date.now() < deadline) {
-        await pause(50);
-        answer = await ready();
-      }
+      const answer = await pollUntil(ready, Boolean, { timeoutMs: 30_000, intervalMs: 50 });
       expect(answer?.status).toBe(503);
       expect(await answer?.json()).toEqual({ status: 'migrating' });
       expect((await fetch(`${base}/health`)).status).toBe(200);

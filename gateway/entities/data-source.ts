@@ -7,6 +7,7 @@ import { Counter, type Registry } from 'prom-client';
 import { cachedEntityOf } from '../../shared/cache/cached-entities';
 import type { EntityGenerations } from '../../shared/cache/entity-generations';
 import type { Logger } from '../../shared/logger';
+import { sharedMetric } from '../../shared/metrics';
 import type { GatewayContext } from '../auth';
 import { EntityCache, type LookupResult } from './entity-cache';
 import { distinctRepresentations, spreadEntities, type SubgraphResponse } from './representations';
@@ -60,14 +61,15 @@ export function createEntityCache(name: string, { generations, logger, registry 
 }
 
 function entityCacheMetric(registry: Registry): Counter<'type' | 'result'> {
-  const name = 'entity_cache_entities_total';
-  return (
-    (registry.getSingleMetric(name) as Counter<'type' | 'result'> | undefined) ??
-    new Counter({
-      name,
-      help: 'Entities the gateway served from its entity cache (hit), fetched on a miss, or fetched without the cache because generations were unreadable (bypass).',
-      labelNames: ['type', 'result'],
-      registers: [registry],
-    })
+  return sharedMetric(
+    registry,
+    'entity_cache_entities_total',
+    (name) =>
+      new Counter({
+        name,
+        help: 'Entities the gateway served from its entity cache (hit), fetched on a miss, or fetched without the cache because generations were unreadable (bypass).',
+        labelNames: ['type', 'result'],
+        registers: [registry],
+      }),
   );
 }

@@ -18,11 +18,13 @@ import {
   retry,
   wrap,
   type CircuitBreakerPolicy,
+  type IPolicy,
 } from 'cockatiel';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { EnvReader } from '../config';
 import { serviceUnavailable } from '../errors';
 import type { Logger } from '../logger';
+import { sharedMetric } from '../metrics';
 import { failureReason, type HttpReply } from './http-client';
 
 export interface BreakerConfig {
@@ -59,6 +61,8 @@ export interface ServiceCallsOptions {
 /** The calls of this process to one service. */
 export class ServiceCalls {
   private readonly breaker: CircuitBreakerPolicy;
+  /** Retry outside the breaker: each attempt counts as a call. Built once: runs on every call. */
+  private readonly policy: IPolicy;
   private readonly metrics?: CallMetrics;
 
   constructor(private readonly options: ServiceCallsOptions) {
@@ -67,6 +71,13 @@ export class ServiceCalls {
       halfOpenAfter: breaker.resetMs,
       breaker: new ConsecutiveBreaker(breaker.failures),
     });
+    this.policy = wrap(
+      retry(
+        handleWhen((error) => neverDelivered(error) || error instanceof RetryableBreak),
+        { maxAttempts: 1, backoff: new ConstantBackoff(50) },
+      ),
+      this.breaker,
+    );
     this.metrics = registry && callMetrics(registry);
     this.breaker.onStateChange((state) => {
       this.metrics?.state.set({ subgraph: service }, STATE_VALUES[state]);
@@ -83,13 +94,12 @@ export class ServiceCalls {
   async run(send: () => Promise<HttpReply>, { idempotent }: CallOptions): Promise<HttpReply> {
     const { service, logger } = this.options;
     const started = performance.now();
-    const retryOnce = retry(
-      handleWhen((error) => neverDelivered(error) || (brokenConnection(error) && idempotent())),
-      { maxAttempts: 1, backoff: new ConstantBackoff(50) },
-    );
     try {
-      const reply = await wrap(retryOnce, this.breaker).execute(async () => {
-        const reply = await send();
+      const reply = await this.policy.execute(async () => {
+        const reply = await send().catch((error: unknown) => {
+          // Whether a broken connection may be retried depends on this request, known only here.
+          throw error instanceof Error && brokenConnection(error) && idempotent() ? new RetryableBreak(error) : error;
+        });
         if (reply.status < 500) return reply;
         // Read to the end, so the connection goes back to the pool.
         await reply.text().catch(() => undefined);
@@ -114,10 +124,17 @@ class ServerError extends Error {
   }
 }
 
+/** A broken connection under an idempotent request: worth one more attempt. */
+class RetryableBreak extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 function reasonOf(error: unknown): string {
   if (error instanceof BrokenCircuitError) return 'circuit open';
   if (error instanceof ServerError) return error.message;
-  return failureReason(error);
+  return failureReason(error instanceof RetryableBreak ? error.cause : error);
 }
 
 const codeOf = (error: Error): unknown => (error as { code?: unknown }).code;
@@ -149,33 +166,40 @@ interface CallMetrics {
 
 /** One set per registry, shared by the policies of every target service. */
 function callMetrics(registry: Registry): CallMetrics {
-  const existing = registry.getSingleMetric('subgraph_fetch_duration_seconds');
-  if (existing) {
-    return {
-      duration: existing as Histogram<'subgraph' | 'outcome'>,
-      errors: registry.getSingleMetric('subgraph_fetch_errors_total') as Counter<'subgraph' | 'reason'>,
-      state: registry.getSingleMetric('circuit_breaker_state') as Gauge<'subgraph'>,
-    };
-  }
   return {
-    duration: new Histogram({
-      name: 'subgraph_fetch_duration_seconds',
-      help: 'Calls to a subgraph, from the first attempt to the answer or the failure (retry included).',
-      labelNames: ['subgraph', 'outcome'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    }),
-    errors: new Counter({
-      name: 'subgraph_fetch_errors_total',
-      help: 'Failed calls to a subgraph, by reason: timed out, unreachable, answered HTTP 5xx, circuit open.',
-      labelNames: ['subgraph', 'reason'],
-      registers: [registry],
-    }),
-    state: new Gauge({
-      name: 'circuit_breaker_state',
-      help: 'Circuit breaker per called subgraph: 0 closed, 1 half-open (probing), 2 open (failing fast).',
-      labelNames: ['subgraph'],
-      registers: [registry],
-    }),
+    duration: sharedMetric(
+      registry,
+      'subgraph_fetch_duration_seconds',
+      (name) =>
+        new Histogram({
+          name,
+          help: 'Calls to a subgraph, from the first attempt to the answer or the failure (retry included).',
+          labelNames: ['subgraph', 'outcome'],
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+          registers: [registry],
+        }),
+    ),
+    errors: sharedMetric(
+      registry,
+      'subgraph_fetch_errors_total',
+      (name) =>
+        new Counter({
+          name,
+          help: 'Failed calls to a subgraph, by reason: timed out, unreachable, answered HTTP 5xx, circuit open.',
+          labelNames: ['subgraph', 'reason'],
+          registers: [registry],
+        }),
+    ),
+    state: sharedMetric(
+      registry,
+      'circuit_breaker_state',
+      (name) =>
+        new Gauge({
+          name,
+          help: 'Circuit breaker per called subgraph: 0 closed, 1 half-open (probing), 2 open (failing fast).',
+          labelNames: ['subgraph'],
+          registers: [registry],
+        }),
+    ),
   };
 }

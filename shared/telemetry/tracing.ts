@@ -80,6 +80,11 @@ export function startTelemetry({ serviceName, env = process.env, spanProcessors 
   return true;
 }
 
+/** Whether this process traces (and so keeps a context across every await). */
+export function tracingStarted(): boolean {
+  return provider !== undefined;
+}
+
 /** Sends the spans not exported yet and stops tracing; bounded, and a no-op when never started. */
 export async function shutdownTelemetry(timeoutMs = FLUSH_TIMEOUT_MS): Promise<void> {
   const stopping = provider;

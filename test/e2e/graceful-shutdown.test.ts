@@ -1,13 +1,13 @@
 // SIGTERM, as Kubernetes sends it before removing a pod: the gateway reports unready at once,
 // keeps serving through SHUTDOWN_DELAY_MS while load balancers take it out, then stops accepting,
 // finishes the requests in flight, closes WebSockets with 1001 Going Away and exits 0.
-import { setTimeout as pause } from 'node:timers/promises';
 import { ADMIN, as } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { graphql } from '../support/graphql';
 import { describeWithRedis } from '../support/requirements';
 import { startStack, type Stack } from '../support/stack';
 import { connect, subscribe } from '../support/subscriptions';
+import { pollUntil } from '../support/poll';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { localGraphQLUrl } from '../../shared/services';
 import { createBuyer, createProduct, placeOrder } from './helpers';
@@ -32,14 +32,7 @@ afterAll(async () => {
 });
 
 /** Polls `check` (bounded) until it holds: the state changes asynchronously after the signal. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await pause(20);
-  }
-  return false;
-}
+const eventually = (check: () => Promise<boolean>) => pollUntil(check, Boolean);
 
 const refused = (url: string) =>
   fetch(new URL('/health', url)).then(

@@ -2,12 +2,12 @@
 // back null with a SERVICE_UNAVAILABLE error and the rest of the query still answers; its circuit
 // opens, so further calls fail at once; and when it is back, the same gateway process serves it
 // again without a restart. Real processes: the product subgraph is stopped and started again.
-import { setTimeout as pause } from 'node:timers/promises';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { graphql, type Endpoint, type GraphQLResponse } from '../support/graphql';
 import { scrapeMetric } from '../support/metrics';
 import { describeWithRedis } from '../support/requirements';
 import { startStack, type Stack } from '../support/stack';
+import { pollUntil } from '../support/poll';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { ADMIN, as } from '../support/auth';
 import { localGraphQLUrl } from '../../shared/services';
@@ -58,15 +58,12 @@ function expectProductFieldsMissing(response: GraphQLResponse, reason: RegExp): 
 }
 
 /** Reads until the product's name is back; the circuit lets a probe through after RESET_MS. */
-async function readUntilRecovered(gateway: Endpoint, deadlineMs = 20_000): Promise<GraphQLResponse> {
-  const deadline = Date.now() + deadlineMs;
-  let response = await readOrder(gateway);
-  while (response.data?.order?.items?.[0]?.product?.name !== 'Outage Widget' && Date.now() < deadline) {
-    await pause(RESET_MS / 5);
-    response = await readOrder(gateway);
-  }
-  return response;
-}
+const readUntilRecovered = (gateway: Endpoint): Promise<GraphQLResponse> =>
+  pollUntil(
+    () => readOrder(gateway),
+    (response) => response.data?.order?.items?.[0]?.product?.name === 'Outage Widget',
+    { timeoutMs: 20_000, intervalMs: RESET_MS / 5 },
+  );
 
 describeWithRedis('a subgraph outage', () => {
   it('should answer without the stopped subgraph, fail fast once its circuit opens, and recover when it returns', async () => {

@@ -9,6 +9,7 @@ import { TEST_POSTGRES } from '../support/backends';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok } from '../support/graphql';
 import { describeWithRedis } from '../support/requirements';
+import { pollUntil } from '../support/poll';
 import { startStack, type Stack } from '../support/stack';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
 
@@ -96,10 +97,8 @@ describeWithRedis('structured logs', () => {
 
   /** Resolves once every process has logged what `done` waits for, polling its output. */
   async function waitForLogs(done: () => boolean, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error(`the expected log lines did not arrive within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    if (!(await pollUntil(done, Boolean, { timeoutMs }))) {
+      throw new Error(`the expected log lines did not arrive within ${timeoutMs} ms`);
     }
   }
 

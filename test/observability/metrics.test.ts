@@ -16,6 +16,7 @@ import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
 import { graphql, ok } from '../support/graphql';
 import { metricSamples, metricValue, scrapeMetric, scrapeMetrics, statementCount } from '../support/metrics';
+import { pollUntil } from '../support/poll';
 import { describeWithRedis } from '../support/requirements';
 import { startStack, type Stack } from '../support/stack';
 import { buildEnvelope, connectTestRedis, publishEnvelope, waitForGroupToCatchUp } from '../support/streams';
@@ -27,13 +28,8 @@ const silent = createLogger('test', 'silent');
 
 /** Polls `read` until it returns `expected`, failing with the last value after `timeoutMs`. */
 async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value === expected) return;
-    if (Date.now() > deadline) throw new Error(`expected ${String(expected)} within ${timeoutMs} ms, last ${String(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const value = await pollUntil(read, (value) => value === expected, { timeoutMs, intervalMs: 50 });
+  if (value !== expected) throw new Error(`expected ${String(expected)} within ${timeoutMs} ms, last ${String(value)}`);
 }
 
 describe('operation name label', () => {

@@ -13,6 +13,7 @@ import { createMetrics } from '../../shared/metrics';
 import { createHttpService } from '../../shared/server/http-service';
 import * as telemetry from '../../shared/telemetry';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
+import { pollUntil } from '../support/poll';
 import { ok } from '../support/graphql';
 import { describeSpans, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 import { describeWithServers } from '../support/requirements';
@@ -240,10 +241,7 @@ async function waitForSpans<T>(
   done: (spans: T[]) => boolean,
   timeoutMs = 5_000,
 ): Promise<T[]> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done(exporter.getFinishedSpans())) {
-    if (Date.now() > deadline) throw new Error(`spans did not arrive within ${timeoutMs} ms`);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  return exporter.getFinishedSpans();
+  const spans = await pollUntil(() => exporter.getFinishedSpans(), done, { timeoutMs, intervalMs: 0 });
+  if (!done(spans)) throw new Error(`spans did not arrive within ${timeoutMs} ms`);
+  return spans;
 }
