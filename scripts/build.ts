@@ -7,8 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { ROOT_DIR as ROOT } from '../shared/paths';
 
-const ROOT = path.resolve(__dirname, '..');
 /** Where the code the compiled services read at run time lives. */
 const SOURCE_DIRS = ['shared', 'subgraphs', 'gateway', 'prisma', 'scripts'];
 /** Read at run time from the repository root: the dev launcher checks composition against it. */
