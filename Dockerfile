@@ -6,7 +6,7 @@
 # docker-compose.yml and deploy/kubernetes/ run it so.
 
 # --- build: every dependency, the generated Prisma clients, the compiled code -----------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV CHECKPOINT_DISABLE=1 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
@@ -22,7 +22,7 @@ COPY . .
 RUN npm run db:generate && npm run build
 
 # --- production dependencies only --------------------------------------------------------------
-FROM node:20-bookworm-slim AS production-deps
+FROM node:24-bookworm-slim AS production-deps
 WORKDIR /app
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false
@@ -36,7 +36,7 @@ RUN npm ci --omit=dev --ignore-scripts \
  && npm cache clean --force
 
 # --- runtime -------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=production-deps /app/node_modules ./node_modules

@@ -2,7 +2,6 @@
 // `_entities` fetch sends each distinct representation once, and that fetches of a cached
 // entity type (shared/cache/cached-entities.ts) go through its entity cache.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { Counter, type Registry } from 'prom-client';
 import { cachedEntityOf } from '../../shared/cache/cached-entities';
 import type { EntityGenerations } from '../../shared/cache/entity-generations';
@@ -23,7 +22,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
     const { request } = options;
     const representations: unknown = request.variables?.representations;
-    if (options.kind !== GraphQLDataSourceRequestKind.INCOMING_OPERATION || !Array.isArray(representations) || !request.query) {
+    // Only a client's operation carries its request context (not health checks or schema loads);
+    // the enum naming those kinds is not part of @apollo/gateway's public API.
+    if (!('incomingRequestContext' in options) || !Array.isArray(representations) || !request.query) {
       return super.process(options);
     }
     const entities = distinctRepresentations(representations);

@@ -11,15 +11,16 @@ export type SchemaEngine = WasmSchemaEngine;
 
 type EngineModule = typeof import('@prisma/schema-engine-wasm/schema_engine_bg', { with: { 'resolution-mode': 'import' } });
 
-// Node's WebAssembly global, which @types/node 20 does not describe.
+// TypeScript describes the WebAssembly global only in its DOM library, which a server must not load.
 declare const WebAssembly: {
   instantiate(bytes: Uint8Array, imports: Record<string, unknown>): Promise<{ instance: { exports: Record<string, unknown> } }>;
 };
 
 let engineModule: Promise<EngineModule> | undefined;
 
-// The package's main entry imports the .wasm file as an ES module, which Node 20 cannot do,
-// so the glue module is loaded on its own and handed an instance we compile ourselves.
+// The package's main entry imports the .wasm file as an ES module: experimental in Node 24 (a
+// warning on every start) and impossible in jest's CommonJS sandbox. So the glue module is loaded
+// on its own and handed an instance we compile ourselves.
 function loadEngineModule(): Promise<EngineModule> {
   engineModule ??= (async () => {
     const glue: EngineModule = await import('@prisma/schema-engine-wasm/schema_engine_bg');

@@ -6,7 +6,7 @@ import { registerEventMetrics } from '../events/metrics';
 import { createLogger, type Logger } from '../logger';
 import { countsAsStatement, createMetrics, type Metrics } from '../metrics';
 import type { SubgraphName } from '../services';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { BaseContext } from '@apollo/server';
 import type { Viewer } from '../auth/identity';
 import { runService, type RunningService } from './run';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode } from 'graphql';
 import { IDENTITY_HEADER, viewerFromHeader } from '../auth/internal-token';
 import type { Viewer } from '../auth/identity';
@@ -40,7 +40,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
 ): Promise<SubgraphServer<TContext>> {
   const { name, resolvers, createContext, config, logger, service } = options;
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: loadTypeDefs(name), resolvers: resolvers as GraphQLResolverMap<unknown> }),
+    schema: buildSubgraphSchema([{ typeDefs: loadTypeDefs(name), resolvers: resolvers as GraphQLResolverMap<unknown> }]),
     ...sharedApolloOptions<TContext>(config, logger, service.httpServer, { isSubgraph: true, metrics: service.metrics }),
   });
   await apollo.start();

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { GraphQLError } from 'graphql';
 import { badUserInput, conflict, ErrorCode, notFound } from '../../shared/errors';
 import { isForeignKeyViolation, isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { forbidden, unauthenticated } from '../../shared/auth/identity';
 import { badUserInput, conflict, notFound } from '../../shared/errors';
 import { isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';

@@ -28,10 +28,11 @@ describe('the GitHub Actions workflow (.github/workflows/ci.yml)', () => {
     expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push']);
   });
 
-  it('should run .ci/run on Node 20 with the npm cache', () => {
+  it('should run .ci/run on the Node of .nvmrc (24) with the npm cache', () => {
     expect(test['runs-on']).toBe('ubuntu-latest');
     const setupNode = test.steps.find((step) => step.uses?.startsWith('actions/setup-node@'));
-    expect(setupNode?.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
+    expect(setupNode?.with).toMatchObject({ 'node-version-file': '.nvmrc', cache: 'npm' });
+    expect(readFileSync(path.join(ROOT_DIR, '.nvmrc'), 'utf8').trim()).toBe('24');
     const runs = test.steps.flatMap((step) => (step.run ? [step.run.trim()] : []));
     expect(runs.at(-1)).toBe('bash .ci/run');
     // .ci/run checks the servers with both clients before it starts anything.
