@@ -16,17 +16,14 @@ export interface AuthConfig {
 /** What every operation through the gateway runs with. */
 export interface GatewayContext {
   viewer: Viewer;
-  /** The request's id, sent along on every subgraph fetch (none for the gateway's own requests). */
-  requestId?: string;
   /** The caller signed for subgraphs; undefined for anonymous callers. */
   identityToken(): string | undefined;
 }
 
-export function gatewayContext(viewer: Viewer, config: AuthConfig, requestId?: string): GatewayContext {
+export function gatewayContext(viewer: Viewer, config: AuthConfig): GatewayContext {
   let token: string | undefined;
   return {
     viewer,
-    requestId,
     // Signed at the operation's first subgraph fetch and reused by the others: an operation refused
     // at the gateway, or answered without a subgraph, signs nothing.
     identityToken: () =>

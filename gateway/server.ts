@@ -15,8 +15,6 @@ import { createHttpService, mountGraphQL, type HttpService } from '../shared/ser
 import { authenticationMiddleware, gatewayContext, requestViewer, type GatewayContext } from './auth';
 import { SUPERGRAPH_SDL } from './supergraph-files';
 import { IDENTITY_HEADER } from '../shared/auth/internal-token';
-import { REQUEST_ID_HEADER } from '../shared/telemetry/request-context';
-import { requestIdOf } from '../shared/telemetry/request-logging';
 import type { GatewayConfig } from './config';
 import { RATE_LIMIT_HEADERS, createGatewayLimits } from './limits';
 import { withQueryCoalescing } from './coalesce-queries';
@@ -50,8 +48,6 @@ export async function createGatewayServer(
           // Optional: a request the gateway makes for itself has no operation context.
           const token = context.identityToken?.();
           if (token) request.http?.headers.set(IDENTITY_HEADER, token);
-          // From the operation's context, not the async one: that one exists only while tracing.
-          if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
         },
         // Kept-alive connections to each subgraph (shared/http/http-client.ts), with a timeout,
         // a circuit breaker and a safe retry (shared/http/resilience.ts). A subgraph that is down
@@ -102,7 +98,7 @@ export async function createGatewayServer(
   });
   await subscriptions.start();
   mountGraphQL(service, apollo, {
-    context: async (_req, res) => gatewayContext(requestViewer(res), config, requestIdOf(res)),
+    context: async (_req, res) => gatewayContext(requestViewer(res), config),
     middleware: [
       cors({ origin: config.corsOrigins, exposedHeaders: RATE_LIMIT_HEADERS }),
       authenticationMiddleware(config),

@@ -66,8 +66,8 @@ function correlation(): Record<string, string> {
 }
 
 /**
- * Structured JSON logs, one logger per service, tagged with the service's name and, while tracing
- * keeps a request's context (telemetry/request-context.ts), on every line the request id and
+ * Structured JSON logs, one logger per service, tagged with the service's name and, on every line
+ * written for a request, its request id (telemetry/request-context.ts) and, while tracing, the
  * trace/span ids of the work that wrote it.
  */
 export function createLogger(service: string, level: string): Logger {

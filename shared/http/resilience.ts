@@ -105,7 +105,9 @@ export class ServiceCalls {
         await reply.text().catch(() => undefined);
         throw new ServerError(reply.status);
       });
-      this.metrics?.duration.observe({ subgraph: service, outcome: 'success' }, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics?.duration.observe({ subgraph: service, outcome: 'success' }, seconds);
+      logger.debug({ service, status: reply.status, duration_ms: Math.round(seconds * 10_000) / 10 }, 'service call answered');
       return reply;
     } catch (error) {
       const reason = reasonOf(error);

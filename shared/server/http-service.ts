@@ -10,7 +10,6 @@ import { ErrorCode } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { operationNaming, requestTelemetry } from '../telemetry/request-logging';
-import { tracingStarted } from '../telemetry/tracing';
 import { Lifecycle } from './lifecycle';
 
 export interface HttpService {
@@ -38,10 +37,9 @@ export function createHttpService({ logger, metrics, bodyLimitBytes, checkReady 
   // Before body parsing, so even a request refused for its body has a request id and a log line.
   app.use(requestTelemetry(logger));
   const parseJson = express.json({ limit: bodyLimitBytes });
-  // While tracing, the body arrives on socket events outside the request's context: the rest of
-  // the chain must be resumed inside it, or its spans and logs lose the trace and request id.
-  // Without tracing there is no such context to keep.
-  app.use(tracingStarted() ? (req, res, next) => parseJson(req, res, AsyncResource.bind(next)) : parseJson);
+  // The body arrives on socket events outside the request's async context: the rest of the chain
+  // is resumed inside it, or its logs and spans would lose the request and trace ids.
+  app.use((req, res, next) => parseJson(req, res, AsyncResource.bind(next)));
   app.use(operationNaming());
 
   app.get('/health', (_req, res) => {

@@ -1,20 +1,17 @@
 // The request a piece of work belongs to, without passing it down every call: set once per HTTP
 // request by the shared HTTP shell, read by the logger (every line carries request_id) and by the
-// HTTP client (every call to another service forwards it).
+// HTTP client (every call to another service forwards it). Always on, with tracing or without.
 //
-// It rides in OpenTelemetry's context, so it follows the work exactly as far as the trace does,
-// and costs nothing more: with tracing on, that context is already kept across every await (an
-// AsyncLocalStorage). With tracing off there is no such context, on purpose: on Node 20 an active
-// AsyncLocalStorage hooks every promise, which measured 11–28 % of the supergraph's throughput
-// (BENCHMARKS.md). Then the request id still goes on every request's log line and on every
-// subgraph fetch of the gateway (passed explicitly, see gateway/server.ts), but not on the lines
-// and service-to-service calls made deeper inside a request.
+// An AsyncLocalStorage of its own rather than OpenTelemetry's context, which exists only while
+// tracing. On Node 20 an active AsyncLocalStorage hooked every promise (11–28 % of the
+// supergraph's throughput); Node 24 keeps it in the async context frame instead, and the
+// measured cost is within run-to-run noise (BENCHMARKS.md, "The request context").
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { context, createContextKey } from '@opentelemetry/api';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-const REQUEST_ID = createContextKey('shop.request_id');
+const requestIds = new AsyncLocalStorage<string>();
 
 // Short and plain: a client's id lands in every log line, so it cannot be allowed to carry
 // anything that breaks a log pipeline or smuggles content.
@@ -25,13 +22,12 @@ export function acceptRequestId(header: string | string[] | undefined): string {
   return typeof header === 'string' && ACCEPTABLE_ID.test(header) ? header : randomUUID();
 }
 
-/** Runs `work` (and, when tracing is on, everything it starts) as part of request `requestId`. */
+/** Runs `work`, and everything it starts, as part of request `requestId`. */
 export function runWithRequestId<T>(requestId: string, work: () => T): T {
-  return context.with(context.active().setValue(REQUEST_ID, requestId), work);
+  return requestIds.run(requestId, work);
 }
 
-/** The id of the request the current code runs for, when tracing keeps that context. */
+/** The id of the request the current code runs for, if any. */
 export function currentRequestId(): string | undefined {
-  const value = context.active().getValue(REQUEST_ID);
-  return typeof value === 'string' ? value : undefined;
+  return requestIds.getStore();
 }

@@ -15,13 +15,7 @@ const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
 const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
 
 interface RequestLocals {
-  requestId?: string;
   operationName?: string;
-}
-
-/** The id `requestTelemetry` gave the request `res` answers. */
-export function requestIdOf(res: express.Response): string | undefined {
-  return (res.locals as RequestLocals).requestId;
 }
 
 /**
@@ -33,7 +27,6 @@ export function requestTelemetry(logger: Logger): express.RequestHandler {
   return (req, res, next) => {
     const requestId = acceptRequestId(req.headers[REQUEST_ID_HEADER]);
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    (res.locals as RequestLocals).requestId = requestId;
     const started = performance.now();
     const path = pathOf(req.originalUrl);
     // Captured now: by the time the response closes, the request's context is no longer active.

@@ -4,7 +4,7 @@
 // subgraph's logs, and no password, token, secret or database password appears anywhere.
 import { randomBytes } from 'node:crypto';
 import type { ServiceProcess } from '../../shared/process/service-process';
-import { SUBGRAPHS } from '../../shared/services';
+import { SUBGRAPHS, subgraphUrlVar } from '../../shared/services';
 import { TEST_POSTGRES } from '../support/backends';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok } from '../support/graphql';
@@ -180,16 +180,33 @@ describeWithRedis('structured logs', () => {
     expect(all.filter((line) => !line.request_id || !line.trace_id)).toEqual([]);
   });
 
-  it('should pass the request id on to the subgraphs from a gateway that does not trace', async () => {
-    // No endpoint: no tracing, so no async context carries the id; the gateway passes it explicitly.
-    const untraced = await stack.start('gateway', { OTEL_EXPORTER_OTLP_ENDPOINT: '' });
+  it('should carry the request id on every line and every call between services without tracing', async () => {
+    // No endpoint, no tracing: the request id rides in its own async context, in every service.
+    const order = await stack.start('order', { OTEL_EXPORTER_OTLP_ENDPOINT: '' });
+    const untraced = await stack.start('gateway', { OTEL_EXPORTER_OTLP_ENDPOINT: '', [subgraphUrlVar('order')]: order.url });
+    const email = `${distinct('untraced')}@example.com`;
+    const signUp = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { accessToken } }`;
+    const { accessToken } = (await ok(untraced.url, signUp, { input: { email, password: PASSWORD, name: 'Untraced' } })).signUp;
     const requestId = distinct('untraced-request');
-    await ok(untraced.url, 'query Catalogue { categories { name } }', {}, { 'x-request-id': requestId });
+    // The order subgraph asks the user and product subgraphs before it writes (here: no such product).
+    const placed = await graphql(
+      untraced.url,
+      'mutation Place($items: [OrderItemInput!]!) { placeOrder(items: $items) { id } }',
+      { items: [{ productId: '00000000-0000-7000-8000-000000000000', quantity: 1 }] },
+      { authorization: `Bearer ${accessToken}`, 'x-request-id': requestId },
+    );
+    expect(errorCodes(placed)).toEqual(['NOT_FOUND']);
+
+    const deepLines = () => lines(order).filter((line) => line.msg === 'service call answered');
     const productLines = () => lines(stack.subgraphs.product).filter((line) => line.request_id === requestId);
     await waitForLogs(() => productLines().length > 0 && requestLine(untraced, requestId) !== undefined);
     expect(requestLine(untraced, requestId)).toMatchObject({ status: 200, request_id: requestId });
     expect(requestLine(untraced, requestId)?.trace_id).toBeUndefined();
-    expect(productLines()[0]).toMatchObject({ status: 200, path: '/graphql' });
+    // A line written deep inside the order subgraph's resolver, not its request line.
+    expect(deepLines().filter((line) => line.request_id === requestId).length).toBeGreaterThan(0);
+    expect(deepLines().every((line) => line.request_id !== undefined && line.trace_id === undefined)).toBe(true);
+    // The order subgraph's own call to the product subgraph forwarded the id.
+    expect(productLines()[0]).toMatchObject({ status: 200, path: '/graphql', request_id: requestId });
   });
 
   it("should answer every request with its request id, the client's when acceptable", async () => {
