@@ -39,7 +39,8 @@ function list<T extends string>(value: string | undefined, all: T[]): T[] {
 }
 
 async function main(): Promise<void> {
-  ensurePeersInstalled();
+  // Only Hive Gateway lives in bench/peers: a run without it needs no 500 MB install.
+  if (settings.gateways.some((name) => name.startsWith('hive'))) ensurePeersInstalled();
   const databases = await createDatabases();
   const processes: ServiceProcess[] = [];
   const gateways: GatewayUnderTest[] = [];
