@@ -5,7 +5,7 @@
 #   docker run IMAGE seed [--if-empty]                       the demo data set
 # docker-compose.yml and deploy/kubernetes/ run it so.
 
-# --- build: every dependency, the generated Prisma clients, the compiled code -----------------
+# --- build: every dependency, the generated Prisma clients and GraphQL types, the compiled code
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV CHECKPOINT_DISABLE=1 \
@@ -17,9 +17,10 @@ ENV CHECKPOINT_DISABLE=1 \
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY . .
-# The project's own postinstall, now that the schemas are in (prisma/<name>/generated), then
-# `tsc` into dist/ with the SDL, supergraph, Prisma schemas and migrations copied beside the code.
-RUN npm run db:generate && npm run build
+# The project's own postinstall, now that the schemas are in (prisma/<name>/generated, and the
+# GraphQL types and documents in subgraphs/<name>/generated), then `tsc` into dist/ with the SDL,
+# supergraph, Prisma schemas and migrations copied beside the code.
+RUN npm run db:generate && npm run codegen && npm run build
 
 # --- production dependencies only --------------------------------------------------------------
 FROM node:24-bookworm-slim AS production-deps
