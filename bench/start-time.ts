@@ -101,7 +101,9 @@ async function startOnce(kind: Run['kind'], dataDir: string): Promise<Run> {
     };
   } catch (error) {
     killGroup(child);
-    throw new Error(`${kind} start in ${dataDir}: ${(error as Error).message}\n--- its output ---\n${output.text()}`);
+    throw new Error(`${kind} start in ${dataDir}: ${(error as Error).message}\n--- its output ---\n${output.text()}`, {
+      cause: error,
+    });
   } finally {
     running.delete(child);
   }

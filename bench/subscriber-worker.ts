@@ -49,8 +49,9 @@ void Promise.all(
   ),
 ).then(() => parentPort?.postMessage({ type: 'ready' }));
 
-parentPort?.on('message', async (message: { type: string }) => {
+parentPort?.on('message', (message: { type: string }) => {
   if (message.type !== 'finish') return;
-  await Promise.all(clients.map((client) => client.dispose()));
-  parentPort?.postMessage({ type: 'latencies', latencies });
+  void Promise.all(clients.map(async (client) => client.dispose())).then(() =>
+    parentPort?.postMessage({ type: 'latencies', latencies }),
+  );
 });

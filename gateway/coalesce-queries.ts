@@ -9,6 +9,7 @@
 // consumer) while the shared execution runs is seen by the next query, as it would be by a query
 // that had arrived a moment earlier.
 import type { ApolloGateway } from '@apollo/gateway';
+import { OperationTypeNode } from 'graphql';
 import type { GatewayContext } from './auth';
 
 type Executor = NonNullable<Awaited<ReturnType<ApolloGateway['load']>>['executor']>;
@@ -25,11 +26,11 @@ export function coalesceQueries(executor: Executor, stats: CoalescingStats): Exe
   // Counts completed mutations; an execution started in an older epoch takes no new joiners.
   let epoch = 0;
   return async (requestContext) => {
-    if (requestContext.operation.operation !== 'query') {
+    if (requestContext.operation.operation !== OperationTypeNode.QUERY) {
       try {
         return await executor(requestContext);
       } finally {
-        if (requestContext.operation.operation === 'mutation') epoch += 1;
+        if (requestContext.operation.operation === OperationTypeNode.MUTATION) epoch += 1;
       }
     }
     const key = coalescingKey(requestContext);

@@ -28,7 +28,7 @@ export function composeSupergraph(sources = readSupergraphConfig()): Composition
     return {
       ok: false,
       errors: result.errors.map((error) => {
-        const code = error.extensions?.code ? `${String(error.extensions.code)}: ` : '';
+        const code = typeof error.extensions?.code === 'string' ? `${error.extensions.code}: ` : '';
         return `${code}${error.message}`;
       }),
     };

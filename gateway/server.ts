@@ -44,10 +44,11 @@ export async function createGatewayServer(
           : undefined,
         // The only identity a subgraph hears of: the gateway's own signed token. Client headers
         // are not forwarded at all, so a client's made-up identity header never gets through.
-        willSendRequest: ({ request, context }) => {
-          // Optional: a request the gateway makes for itself has no operation context.
-          const token = context.identityToken?.();
-          if (token) request.http?.headers.set(IDENTITY_HEADER, token);
+        willSendRequest: (options) => {
+          // Only a client's operation has a caller (not the gateway's health checks or schema loads).
+          if (!('incomingRequestContext' in options)) return;
+          const token = options.context.identityToken();
+          if (token) options.request.http?.headers.set(IDENTITY_HEADER, token);
         },
         // Kept-alive connections to each subgraph (shared/http/http-client.ts), with a timeout,
         // a circuit breaker and a safe retry (shared/http/resilience.ts). A subgraph that is down

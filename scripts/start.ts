@@ -137,7 +137,7 @@ async function prepareDatabases({ databases }: Plan, hold: boolean): Promise<Emb
 }
 
 /** Starts one service; resolves with its /graphql URL and how to stop it. */
-type Launch = (name: ServiceName, env: Record<string, string>) => Promise<{ url: string; close(): Promise<void> }>;
+type Launch = (name: ServiceName, env: Record<string, string>) => Promise<{ url: string; close: () => Promise<void> }>;
 
 function launchInProcess(): Launch {
   return async (name, env) => {
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
   }
 
   let stopping = 0;
-  const running: { name: ServiceName; close(): Promise<void> }[] = [];
+  const running: { name: ServiceName; close: () => Promise<void> }[] = [];
   const stopAll = async () => {
     // Events not yet handled stay in their outboxes for the next start.
     inProcessHub.close();

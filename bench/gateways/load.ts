@@ -79,7 +79,7 @@ async function run(request: LoadRequest): Promise<LoadResult> {
           return false;
         },
       },
-      (error, result) => (error ? reject(error) : resolve(result)),
+      (error, result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)),
     );
   });
   instance?.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));

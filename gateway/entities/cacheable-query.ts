@@ -1,7 +1,7 @@
 // Which `_entities` fetches the entity cache may answer: those selecting nothing but the fields
 // the owning subgraph promises to bump generations for (shared/cache/cached-entities.ts). Then
 // each entity's answer depends only on its representation, the query and its variables.
-import { Kind, parse, type DirectiveNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, type DirectiveNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { CacheableFields } from '../../shared/cache/cached-entities';
 
 /** Variables only switch selections on and off through these; nothing else may vary. */
@@ -16,7 +16,7 @@ export function selectsOnlyCacheableFields(query: string, type: string, fields: 
   }
   const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
   const [operation] = operations;
-  if (operations.length !== 1 || operation?.operation !== 'query' || operation.directives?.length) return false;
+  if (operations.length !== 1 || operation?.operation !== OperationTypeNode.QUERY || operation.directives?.length) return false;
   const [entities, ...others] = operation.selectionSet.selections;
   if (others.length || entities?.kind !== Kind.FIELD || entities.name.value !== '_entities' || entities.alias) return false;
   if (entities.directives?.length || !entities.selectionSet) return false;

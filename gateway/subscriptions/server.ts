@@ -4,7 +4,7 @@
 // each change through its own query pipeline, once per group of identical subscriptions.
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, OperationTypeNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { CloseCode, type Context as ConnectionContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -63,7 +63,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     // Apollo hands back errors already formatted (formatError ran: codes kept, internals masked);
     // graphql-ws serialises GraphQLError instances, so they are wrapped again as such.
     return {
-      ...(data !== undefined && { data: data as ExecutionResult['data'] }),
+      ...(data !== undefined && { data }),
       ...(errors && {
         errors: errors.map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions })),
       }),
@@ -124,7 +124,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       subscribe: async (args) => {
         const viewer = connections.viewer(args.contextValue);
         const operation = getOperationAST(args.document, args.operationName);
-        if (operation?.operation !== 'subscription') {
+        if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
           return runQuery(viewer, payloadText(args), args.variableValues, args.operationName ?? undefined);
         }
         try {

@@ -1,7 +1,7 @@
 // The demo data set, generated in memory before anything touches a database. Everything comes
 // from one seeded faker and a fixed reference date, so every run produces the same rows, ids
 // included: examples and benchmarks can name them.
-import type { Role, User } from '../user/generated/client';
+import type { User } from '../user/generated/client';
 import type { Category, Product, StockReservation, StockReservationItem } from '../product/generated/client';
 import type { Order, OrderItem, OrderStatus, OrderStatusChange } from '../order/generated/client';
 import type { CancelledOrder, Payment } from '../payment/generated/client';
@@ -101,7 +101,7 @@ function generateUsers(g: Generator, passwordHashes: PasswordHashes, sizes: Seed
     return {
       email,
       name: `${firstName} ${lastName}`,
-      role: 'CUSTOMER' as Role,
+      role: 'CUSTOMER' as const,
       createdAt: g.between(g.ago(540 * DAY), g.ago(20 * DAY)),
     };
   }).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());

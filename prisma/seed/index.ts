@@ -1,7 +1,7 @@
 // The seed as a function: `npm run db:seed` (prisma/seed.ts) and the dev launcher call it.
 // It is an operator tool, so unlike the services it writes to all four databases.
 import { EnvReader, readSubgraphConfig } from '../../shared/config';
-import { databaseUrlVar, type SubgraphName } from '../../shared/services';
+import { databaseUrlVar, SUBGRAPHS, type SubgraphName } from '../../shared/services';
 import { createDb as createOrderDb } from '../../subgraphs/order/db';
 import { createDb as createPaymentDb } from '../../subgraphs/payment/db';
 import { createDb as createProductDb } from '../../subgraphs/product/db';
@@ -65,10 +65,10 @@ export async function seed(urls: Partial<Record<SubgraphName, string>> = {}, opt
     }
     const data = await generateShopData({ referenceDate: options.referenceDate, sizes: options.sizes });
     await writeShopData(dbs, data);
-    const counts = Object.fromEntries(Object.entries(data).map(([table, rows]) => [table, rows.length])) as SeedCounts;
+    const counts = Object.fromEntries(Object.entries(data as unknown as Record<string, unknown[]>).map(([table, rows]) => [table, rows.length])) as SeedCounts;
     return withSummary({ seeded: true, counts, durationMs: Math.round(performance.now() - started) });
   } finally {
-    await Promise.all(Object.values(dbs).map((db) => db.$disconnect()));
+    await Promise.all(SUBGRAPHS.map((name) => dbs[name].$disconnect()));
   }
 }
 

@@ -34,7 +34,7 @@ export class RedisEntityGenerations implements EntityGenerations {
     const pipeline = this.redis.pipeline();
     for (const id of new Set(ids)) pipeline.incr(this.key(type, id));
     const failed = (await pipeline.exec())?.find(([error]) => error);
-    if (failed) throw failed[0];
+    if (failed?.[0]) throw failed[0];
   }
 
   /**

@@ -9,6 +9,8 @@ import type { SchemaEngine as WasmSchemaEngine } from '@prisma/schema-engine-was
 
 export type SchemaEngine = WasmSchemaEngine;
 
+// typescript-eslint cannot resolve an import type with attributes (tsc does): it sees an error type.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
 type EngineModule = typeof import('@prisma/schema-engine-wasm/schema_engine_bg', { with: { 'resolution-mode': 'import' } });
 
 // TypeScript describes the WebAssembly global only in its DOM library, which a server must not load.

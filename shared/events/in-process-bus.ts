@@ -78,7 +78,7 @@ export class InProcessEventHub {
 
   group(key: string, name: string): Group {
     let groups = this.groups.get(key);
-    if (!groups) this.groups.set(key, (groups = new Map()));
+    if (!groups) this.groups.set(key, (groups = new Map<string, Group>()));
     let group = groups.get(name);
     if (!group) groups.set(name, (group = new Group(name, this)));
     return group;

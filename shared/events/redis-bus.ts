@@ -23,7 +23,7 @@ export function redisSink(redis: Redis, prefix: string): EventSink {
         pipeline.xadd(streamKey(prefix, stream), 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'event', JSON.stringify(envelope));
       }
       const failed = (await pipeline.exec())?.find(([error]) => error);
-      if (failed) throw failed[0];
+      if (failed?.[0]) throw failed[0];
     },
     settled: (work) => settledOrOffline(redis, work),
   };

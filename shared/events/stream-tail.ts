@@ -42,8 +42,7 @@ export class StreamTail<T> {
     const key = streamKey(prefix, stream);
     while (!this.stopped) {
       try {
-        const reply = (await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', key, this.lastId)) as
-          [string, [string, string[]][]][] | null;
+        const reply = await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', key, this.lastId);
         for (const [, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
             this.lastId = id;

@@ -14,7 +14,7 @@ export interface RunningService {
    * accepting, finishes what is in flight (WebSockets close with 1001 Going Away) and releases
    * connections.
    */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** Sent over IPC to a parent process (the dev launcher, the test harness) once listening. */

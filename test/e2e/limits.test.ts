@@ -323,7 +323,7 @@ function connectSocket(index: number, address: string, identity: Identity): Test
     }),
   );
   socket.on('message', (data) => {
-    received.push(JSON.parse(String(data)) as Message);
+    received.push(JSON.parse((data as Buffer).toString()) as Message);
     for (const wake of waiters) wake();
   });
   socket.once('open', () =>

@@ -58,10 +58,10 @@ describe('coalesceQueries', () => {
   it('should run queries with other variables, and every mutation, on their own', async () => {
     const { executor, pending } = controlledExecutor();
     const run = coalesceQueries(executor, { onJoined: () => {} });
-    run(request('query ($id: ID!) { order(id: $id) { id } }', ALICE, { id: '1' }));
-    run(request('query ($id: ID!) { order(id: $id) { id } }', ALICE, { id: '2' }));
-    run(request('mutation { cancelOrder(id: "1") { id } }', ALICE));
-    run(request('mutation { cancelOrder(id: "1") { id } }', ALICE));
+    void run(request('query ($id: ID!) { order(id: $id) { id } }', ALICE, { id: '1' }));
+    void run(request('query ($id: ID!) { order(id: $id) { id } }', ALICE, { id: '2' }));
+    void run(request('mutation { cancelOrder(id: "1") { id } }', ALICE));
+    void run(request('mutation { cancelOrder(id: "1") { id } }', ALICE));
     expect(pending).toHaveLength(4);
   });
 
@@ -88,7 +88,7 @@ describe('coalesceQueries', () => {
     pending[0]!.fail(new Error('subgraph down'));
     await expect(first).rejects.toThrow('subgraph down');
     await expect(second).rejects.toThrow('subgraph down');
-    run(request('{ me { name } }', ALICE));
+    void run(request('{ me { name } }', ALICE));
     expect(pending).toHaveLength(2);
   });
 });

@@ -157,9 +157,10 @@ describeWithServers('distributed tracing across processes', () => {
     const spans = await receiver.waitFor((all) =>
       all.some((span) => span.attributes['graphql.operation.name'] === 'AfterProbes'),
     );
-    const probed = spans.filter((span) =>
-      /\/(health|ready|metrics)\b/.test(String(span.attributes['http.target'] ?? span.attributes['url.path'] ?? '')),
-    );
+    const probed = spans.filter((span) => {
+      const target = span.attributes['http.target'] ?? span.attributes['url.path'];
+      return typeof target === 'string' && /\/(health|ready|metrics)\b/.test(target);
+    });
     expect(probed).toEqual([]);
   });
 });

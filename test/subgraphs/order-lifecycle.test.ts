@@ -116,7 +116,7 @@ async function republish<T extends EventType>(envelope: EventEnvelope<T>): Promi
 /** Whether the order subgraph left an event unacknowledged, to be retried (it should only for transient failures). */
 async function isPending({ envelope, entryId }: Published): Promise<boolean> {
   const key = streamKey(TEST_EVENTS_PREFIX, EVENT_STREAMS[envelope.type]);
-  return ((await publisher.xpending(key, 'order', entryId, entryId, 1)) as unknown[]).length > 0;
+  return (await publisher.xpending(key, 'order', entryId, entryId, 1)).length > 0;
 }
 
 /** Every event the order subgraph has published about `orderId` so far, oldest first. */

@@ -56,33 +56,36 @@ interface HoldingProxy {
  */
 async function startHoldingProxy(target: string): Promise<HoldingProxy> {
   let hold: { waiting: number; held: () => void; released: Promise<void> } | undefined;
-  const server = createServer(async (request, response) => {
-    try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const answer = await fetch(target, {
-        method: 'POST',
-        // The caller's identity goes on, as through any network hop between two services.
-        headers: {
-          'content-type': 'application/json',
-          ...(typeof request.headers[IDENTITY_HEADER] === 'string' && { [IDENTITY_HEADER]: request.headers[IDENTITY_HEADER] }),
-        },
-        body: Buffer.concat(chunks),
-      });
-      const body = Buffer.from(await answer.arrayBuffer());
-      const current = hold;
-      if (current) {
-        current.waiting -= 1;
-        if (current.waiting === 0) {
-          hold = undefined;
-          current.held();
+  // Every failure is answered inside: nothing is left for the server to handle.
+  const server = createServer((request, response) => {
+    void (async () => {
+      try {
+        const chunks: Buffer[] = [];
+        for await (const chunk of request) chunks.push(chunk as Buffer);
+        const answer = await fetch(target, {
+          method: 'POST',
+          // The caller's identity goes on, as through any network hop between two services.
+          headers: {
+            'content-type': 'application/json',
+            ...(typeof request.headers[IDENTITY_HEADER] === 'string' && { [IDENTITY_HEADER]: request.headers[IDENTITY_HEADER] }),
+          },
+          body: Buffer.concat(chunks),
+        });
+        const body = Buffer.from(await answer.arrayBuffer());
+        const current = hold;
+        if (current) {
+          current.waiting -= 1;
+          if (current.waiting === 0) {
+            hold = undefined;
+            current.held();
+          }
+          await current.released;
         }
-        await current.released;
+        response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(body);
+      } catch {
+        response.writeHead(502).end();
       }
-      response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(body);
-    } catch {
-      response.writeHead(502).end();
-    }
+    })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

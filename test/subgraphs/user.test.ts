@@ -99,7 +99,7 @@ describe('user subgraph', () => {
     const query = `query ($after: String) { users(first: 2, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }`;
     const seen: string[] = [];
     let after: string | null = null;
-    let total = 0;
+    let total: number;
     do {
       // any: a page's shape is checked by the assertions below.
       const { users }: { users: any } = await ok(subgraph.admin, query, { after });

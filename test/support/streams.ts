@@ -120,7 +120,7 @@ export async function readUntil(
         const seen = matched.map((entry) => entry.event?.type ?? entry.fields.join(' '));
         throw new Error(`expected ${expected} on ${key} within ${timeoutMs} ms, got ${matched.length}: ${JSON.stringify(seen)}`);
       }
-      const reply = (await reader.xread('COUNT', 100, 'BLOCK', remaining, 'STREAMS', key, last)) as XReadReply;
+      const reply: XReadReply = await reader.xread('COUNT', 100, 'BLOCK', remaining, 'STREAMS', key, last);
       for (const [, entries] of reply ?? []) {
         for (const [id, fields] of entries) {
           last = id;
@@ -205,7 +205,7 @@ export interface Collector<T> {
   /** Everything received so far, in order. */
   readonly items: T[];
   /** The callback to hand to a worker (a handler, a tail's onEvent). */
-  push(item: T): void;
+  push: (item: T) => void;
   /** Resolves with the items once at least `count` arrived; rejects after `timeoutMs`. */
   waitFor(count: number, timeoutMs?: number): Promise<T[]>;
 }

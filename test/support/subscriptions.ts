@@ -62,7 +62,7 @@ export async function subscribe(
     { query, variables },
     {
       next: (result) => {
-        results.push(result as Result);
+        results.push(result);
         for (const wake of waiters) wake();
       },
       error: (error) => end({ error }),
@@ -125,7 +125,11 @@ function barrier(client: Client): Promise<void> {
 export function watcher() {
   const open: TestSubscription[] = [];
   return {
-    async watch(target: string | Endpoint, query: string, variables: Record<string, unknown> = {}): Promise<TestSubscription> {
+    watch: async (
+      target: string | Endpoint,
+      query: string,
+      variables: Record<string, unknown> = {},
+    ): Promise<TestSubscription> => {
       const subscription = await subscribe(target, query, variables);
       open.push(subscription);
       return subscription;
