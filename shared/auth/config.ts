@@ -1,7 +1,7 @@
 // Secrets and token settings, each service reading only what it needs: the gateway verifies
 // access tokens and signs internal ones; the user subgraph signs access tokens; every subgraph
 // verifies internal tokens. Nothing here is ever read from a file in the repository.
-import type { EnvReader } from '../config';
+import type { EnvReader } from '../env';
 import type { AccessTokenConfig } from './access-token';
 import type { InternalTokenConfig } from './internal-token';
 

@@ -21,7 +21,7 @@ import {
   type IPolicy,
 } from 'cockatiel';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { EnvReader } from '../config';
+import type { EnvReader } from '../env';
 import { serviceUnavailable } from '../errors';
 import type { Logger } from '../logger';
 import { sharedMetric } from '../metrics';
