@@ -6,13 +6,12 @@ import { registerEventMetrics } from '../events/metrics';
 import { createLogger, type Logger } from '../logger';
 import { countsAsStatement, createMetrics, type Metrics } from '../metrics';
 import type { SubgraphName } from '../services';
-import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { BaseContext } from '@apollo/server';
 import type { Viewer } from '../auth/identity';
 import { runService, type RunningService } from './run';
 import { createHttpService, type HttpService } from './http-service';
 import { drainThenStop } from './lifecycle';
-import { createSubgraphServer, type SubgraphServer } from './subgraph';
+import { createSubgraphServer, type SubgraphResolvers, type SubgraphServer } from './subgraph';
 
 /** What the shared start-up needs of a subgraph's Prisma client. */
 export interface SubgraphDb {
@@ -51,7 +50,7 @@ export interface SubgraphDefinition<Db extends SubgraphDb, Config extends Subgra
   name: SubgraphName;
   readConfig(env: EnvReader): Config;
   createDb(config: NoInfer<Config>): Db;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers<TContext>;
   /**
    * Called once per process with what lives as long as it (database, clients of other services)
    * and returns the per-request context factory, given the request's caller: DataLoaders live

@@ -5,16 +5,12 @@ import { GraphQLError } from 'graphql';
 import { badUserInput, ErrorCode } from '../../shared/errors';
 import { requireInt, requireId } from '../../shared/validation';
 import type { CatalogProduct } from './catalog';
+import type { OrderItemInput } from './generated/graphql';
 
 export const MAX_ITEMS = 50;
 export const MAX_QUANTITY = 1000;
 /** Amounts are stored as 32-bit integers, and GraphQL's Int is one too. */
 const MAX_AMOUNT = 2_147_483_647;
-
-export interface OrderItemInput {
-  productId: string;
-  quantity: number;
-}
 
 /** One product wanted, with where it first appeared in the input (for error fields). */
 export interface RequestedItem {

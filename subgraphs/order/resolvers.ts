@@ -1,29 +1,17 @@
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { GraphQLError } from 'graphql';
 import { badUserInput, notFound } from '../../shared/errors';
 import { enqueueEvent } from '../../shared/events/outbox';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
-import { MAX_PAGE_SIZE, readPage, toConnection, type Connection, type PageArgs } from '../../shared/pagination';
+import { MAX_PAGE_SIZE, readPage, toConnection } from '../../shared/pagination';
 import { requireId, requireInt, requireText } from '../../shared/validation';
-import type { Order, OrderItem, OrderStatus, OrderStatusChange, Prisma } from '../../prisma/order/generated/client';
+import type { OrderStatus, Prisma } from '../../prisma/order/generated/client';
 import { buyerOf, listedOwner } from './access';
-import type { Context } from './context';
-import { priceOrder, requireOrderItems, type OrderItemInput } from './placement';
+import type { Resolvers } from './generated/graphql';
+import { priceOrder, requireOrderItems } from './placement';
 import { INITIAL_STATUS, triggerInto } from './status';
 import { changeStatus, withLockedOrder } from './transitions';
-
-interface OrderFilter {
-  status?: OrderStatus | null;
-  userId?: string | null;
-}
-
-/** An item row carries amounts only; the currency is its order's. */
-type PricedItem = OrderItem & { currency: string };
-
-/** A connection remembers its filter, so `totalCount` counts the same orders, and only when asked. */
-type OrderConnection = Connection<Order> & { where: Prisma.OrderWhereInput };
 
 function orderWhere(status: OrderStatus | null | undefined, userId: string | undefined): Prisma.OrderWhereInput {
   return { ...(status && { status }), ...(userId && { userId }) };
@@ -56,26 +44,22 @@ function subscriptionsServedByGateway(): never {
   );
 }
 
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   DateTime,
 
   Query: {
-    async order(_: unknown, { id }: { id: string }, { loaders, viewer }: Context) {
+    async order(_, { id }, { loaders, viewer }) {
       viewer.requireSignedIn();
       return viewer.requireVisible(await loaders.order.load(requireId(id)), 'Order', id);
     },
-    async orderStatusChange(_: unknown, { id }: { id: string }, { loaders, viewer }: Context) {
+    async orderStatusChange(_, { id }, { loaders, viewer }) {
       viewer.requireSignedIn();
       const change = await loadRequired(loaders.statusChange, 'OrderStatusChange', id);
       // Another customer's change reads as one that does not exist: the same error, word for word.
       if (!viewer.visible(await loaders.order.load(change.orderId))) throw notFound('OrderStatusChange', id);
       return change;
     },
-    async orders(
-      _: unknown,
-      args: PageArgs & { filter?: OrderFilter | null },
-      { db, viewer }: Context,
-    ): Promise<OrderConnection> {
+    async orders(_, args, { db, viewer }) {
       const owner = listedOwner(viewer, args.filter?.userId);
       const page = readPage(args);
       // totalCount counts with this same condition, so it is scoped to the caller's orders too.
@@ -92,15 +76,11 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 
   OrderConnection: {
-    totalCount: ({ where }: OrderConnection, _: unknown, { db }: Context) => db.order.count({ where }),
+    totalCount: ({ where }, _, { db }) => db.order.count({ where }),
   },
 
   Mutation: {
-    async placeOrder(
-      _: unknown,
-      { userId, items }: { userId?: string | null; items: OrderItemInput[] },
-      { db, loaders, catalog, viewer }: Context,
-    ) {
+    async placeOrder(_, { userId, items }, { db, loaders, catalog, viewer }) {
       const buyer = buyerOf(viewer, userId);
       const requested = requireOrderItems(items);
       // Both questions at once: neither depends on the other, and both must be answered before writing.
@@ -141,7 +121,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       return order;
     },
 
-    async cancelOrder(_: unknown, { id, reason }: { id: string; reason?: string | null }, { db, viewer }: Context) {
+    async cancelOrder(_, { id, reason }, { db, viewer }) {
       viewer.requireSignedIn();
       const orderId = requireId(id);
       const why = optionalReason(reason);
@@ -151,7 +131,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       });
     },
 
-    async updateOrderStatus(_: unknown, { id, status }: { id: string; status: OrderStatus }, { db, viewer }: Context) {
+    async updateOrderStatus(_, { id, status }, { db, viewer }) {
       viewer.requireAdmin();
       const orderId = requireId(id);
       requireAdminStatus(status);
@@ -168,41 +148,38 @@ export const resolvers: GraphQLResolverMap<Context> = {
 
   Order: {
     // Batched like any reference (load, then filter): an order the viewer may not see is null.
-    __resolveReference: async ({ id }: Pick<Order, 'id'>, { loaders, viewer }: Context) =>
-      viewer.visible(await loaders.order.load(id)),
-    user: ({ userId }: Order) => ({ __typename: 'User', id: userId }),
-    total: ({ totalAmount, currency }: Order) => ({ amount: totalAmount, currency }),
-    async items({ id, currency }: Order, _: unknown, { loaders }: Context): Promise<PricedItem[]> {
+    __resolveReference: async ({ id }, { loaders, viewer }) => viewer.visible(await loaders.order.load(id)),
+    user: ({ userId }) => ({ __typename: 'User', id: userId }),
+    total: ({ totalAmount, currency }) => ({ amount: totalAmount, currency }),
+    async items({ id, currency }, _, { loaders }) {
       return (await loaders.items.load(id)).map((item) => ({ ...item, currency }));
     },
-    statusHistory: ({ id }: Order, _: unknown, { loaders }: Context) => loaders.statusHistory.load(id),
+    statusHistory: ({ id }, _, { loaders }) => loaders.statusHistory.load(id),
   },
 
   OrderStatusChange: {
-    async __resolveReference({ id }: Pick<OrderStatusChange, 'id'>, { loaders, viewer }: Context) {
+    async __resolveReference({ id }, { loaders, viewer }) {
       const change = await loaders.statusChange.load(id);
       return change && viewer.visible(await loaders.order.load(change.orderId)) ? change : null;
     },
-    order: ({ orderId }: OrderStatusChange, _: unknown, { loaders }: Context) => loaders.order.load(orderId),
-    from: ({ fromStatus }: OrderStatusChange) => fromStatus,
-    to: ({ toStatus }: OrderStatusChange) => toStatus,
-    at: ({ createdAt }: OrderStatusChange) => createdAt,
+    // Never missing: a change is deleted with its order (foreign key, cascade).
+    order: ({ orderId }, _, { loaders }) => loadRequired(loaders.order, 'Order', orderId),
+    from: ({ fromStatus }) => fromStatus,
+    to: ({ toStatus }) => toStatus,
+    at: ({ createdAt }) => createdAt,
   },
 
   OrderItem: {
-    product: ({ productId }: PricedItem) => ({ __typename: 'Product', id: productId }),
-    unitPrice: ({ unitPriceAmount, currency }: PricedItem) => ({ amount: unitPriceAmount, currency }),
-    lineTotal: ({ quantity, unitPriceAmount, currency }: PricedItem) => ({ amount: quantity * unitPriceAmount, currency }),
+    product: ({ productId }) => ({ __typename: 'Product', id: productId }),
+    unitPrice: ({ unitPriceAmount, currency }) => ({ amount: unitPriceAmount, currency }),
+    lineTotal: ({ quantity, unitPriceAmount, currency }) => ({ amount: quantity * unitPriceAmount, currency }),
   },
 
   // No __resolveReference: a representation ({ id }) is all this subgraph knows of a user, and
   // the user subgraph decides whether that user exists.
   User: {
-    orders(
-      { id }: { id: string },
-      { status, first }: { status?: OrderStatus | null; first?: number | null },
-      { loaders, viewer }: Context,
-    ) {
+    orders({ id }, { status, first }, { loaders, viewer }) {
+      // `first: null` sent explicitly is null here: GraphQL applies the default only when it is omitted.
       const size = requireInt(first ?? 20, 'first', { min: 1, max: MAX_PAGE_SIZE });
       const userId = id.toLowerCase();
       // Someone else's orders read as none, the answer for a user who never ordered: an error or

@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../../shared/db/errors';
 import { badUserInput, conflict, notFound } from '../../shared/errors';
 import { requireId, requireText } from '../../shared/validation';
 import type { Context } from './context';
+import type { MutationPayForOrderArgs } from './generated/graphql';
 import { requirePayable } from './orders';
 import type { ChargeResult } from './processor';
 import { changePaymentStatus, isOrderCancelled, processorUnavailable, withOrderLock } from './settlement';
@@ -16,13 +17,6 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;
 
 /** The processor charges these at once; a bank transfer waits for the money (createPayment). */
 const CHARGEABLE_METHODS: readonly PaymentMethod[] = ['CARD', 'PAYPAL'];
-
-export interface PayForOrderArgs {
-  orderId: string;
-  method: PaymentMethod;
-  idempotencyKey: string;
-  paymentToken?: string | null;
-}
 
 function requireIdempotencyKey(value: string): string {
   if (!IDEMPOTENCY_KEY.test(value)) {
@@ -136,7 +130,7 @@ function settle(context: Context, payment: Payment, result: ChargeResult): Promi
   });
 }
 
-export async function payForOrder(context: Context, args: PayForOrderArgs): Promise<Payment> {
+export async function payForOrder(context: Context, args: MutationPayForOrderArgs): Promise<Payment> {
   context.viewer.requireSignedIn();
   const orderId = requireId(args.orderId, 'orderId');
   const idempotencyKey = requireIdempotencyKey(args.idempotencyKey);

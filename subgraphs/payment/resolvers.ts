@@ -1,20 +1,18 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph';
-import type { Payment, PaymentMethod, PaymentStatus } from '../../prisma/payment/generated/client';
 import { conflict, notFound } from '../../shared/errors';
 import { DateTime } from '../../shared/graphql/scalars';
 import { isId, requireId } from '../../shared/validation';
-import { openPayment, payForOrder, type PayForOrderArgs } from './attempts';
-import type { Context } from './context';
+import { openPayment, payForOrder } from './attempts';
+import type { Resolvers } from './generated/graphql';
 import { changePaymentStatus, withOrderLock } from './settlement';
 
 /** What an administrator's FAILED records as the reason. */
 const FAILED_BY_ADMIN = 'marked failed by an administrator';
 
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   DateTime,
 
   Query: {
-    async payment(_: unknown, { id }: { id: string }, { loaders, viewer }: Context) {
+    async payment(_, { id }, { loaders, viewer }) {
       viewer.requireSignedIn();
       return viewer.requireVisible(await loaders.payment.load(requireId(id)), 'Payment', id);
     },
@@ -22,14 +20,14 @@ export const resolvers: GraphQLResolverMap<Context> = {
 
   Mutation: {
     // The order must be one the caller may see: openPayment asks the order subgraph as the caller.
-    createPayment(_: unknown, { orderId, method }: { orderId: string; method: PaymentMethod }, context: Context) {
+    createPayment(_, { orderId, method }, context) {
       context.viewer.requireSignedIn();
       return openPayment(context, requireId(orderId, 'orderId'), method);
     },
 
-    payForOrder: (_: unknown, args: PayForOrderArgs, context: Context) => payForOrder(context, args),
+    payForOrder: (_, args, context) => payForOrder(context, args),
 
-    async updatePaymentStatus(_: unknown, { id, status }: { id: string; status: PaymentStatus }, context: Context) {
+    async updatePaymentStatus(_, { id, status }, context) {
       context.viewer.requireAdmin();
       const paymentId = requireId(id);
       const found = await context.db.payment.findUnique({ where: { id: paymentId }, select: { orderId: true } });
@@ -52,19 +50,18 @@ export const resolvers: GraphQLResolverMap<Context> = {
 
   Payment: {
     // Batched like any reference (load, then filter): a payment the viewer may not see is null.
-    __resolveReference: async ({ id }: Pick<Payment, 'id'>, { loaders, viewer }: Context) =>
-      viewer.visible(await loaders.payment.load(id)),
-    order: ({ orderId }: Payment) => ({ __typename: 'Order', id: orderId }),
-    amount: ({ amount, currency }: Payment) => ({ amount, currency }),
+    __resolveReference: async ({ id }, { loaders, viewer }) => viewer.visible(await loaders.payment.load(id)),
+    order: ({ orderId }) => ({ __typename: 'Order', id: orderId }),
+    amount: ({ amount, currency }) => ({ amount, currency }),
   },
 
   Order: {
     // The order subgraph owns orders, and decides who sees one; here an order is just the id its
     // payments point at, and only the payments are filtered, each by its own owner.
-    __resolveReference: ({ id }: { id: string }) => (isId(id) ? { id: id.toLowerCase() } : null),
-    payment: async ({ id }: { id: string }, _: unknown, { loaders, viewer }: Context) =>
+    __resolveReference: ({ id }) => (isId(id) ? { id: id.toLowerCase() } : null),
+    payment: async ({ id }, _, { loaders, viewer }) =>
       (await loaders.paymentsByOrder.load(id)).find((payment) => viewer.canSee(payment.userId)) ?? null,
-    payments: async ({ id }: { id: string }, _: unknown, { loaders, viewer }: Context) =>
+    payments: async ({ id }, _, { loaders, viewer }) =>
       (await loaders.paymentsByOrder.load(id)).filter((payment) => viewer.canSee(payment.userId)),
   },
 };

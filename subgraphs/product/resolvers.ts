@@ -1,50 +1,20 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { GraphQLError } from 'graphql';
 import { badUserInput, conflict, ErrorCode, notFound } from '../../shared/errors';
 import { isForeignKeyViolation, isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
 import { requireMoney, type Money } from '../../shared/money';
-import { readPage, toConnection, type Connection, type PageArgs } from '../../shared/pagination';
+import { readPage, toConnection } from '../../shared/pagination';
 import { definedFields, requireId, requireInt, requireText } from '../../shared/validation';
-import type { Category, Prisma, Product } from '../../prisma/product/generated/client';
+import type { Prisma, Product } from '../../prisma/product/generated/client';
 import type { Context } from './context';
+import type { CreateProductInput, ProductFilter, Resolvers, UpdateProductInput } from './generated/graphql';
 import { productsChanged } from './generations';
 
 /** Highest stock a product may hold; also keeps `stock + delta` far from integer overflow. */
 const MAX_STOCK = 1_000_000;
 const MAX_CATEGORY_PRODUCTS = 100;
 const SKU = /^[A-Z0-9-]{3,64}$/;
-
-interface ProductFilter {
-  categoryId?: string | null;
-  search?: string | null;
-  minPrice?: number | null;
-  maxPrice?: number | null;
-  inStock?: boolean | null;
-}
-
-interface CreateProductInput {
-  sku: string;
-  name: string;
-  description?: string | null;
-  price: Money;
-  categoryId: string;
-  stock?: number | null;
-}
-
-interface UpdateProductInput {
-  sku?: string | null;
-  name?: string | null;
-  description?: string | null;
-  price?: Money | null;
-  categoryId?: string | null;
-}
-
-/** What `products` returns: a page, plus the filter, so totalCount is only counted when asked for. */
-interface ProductConnection extends Connection<Product> {
-  where: Prisma.ProductWhereInput;
-}
 
 function requireSku(value: string, field = 'sku'): string {
   const sku = value.trim().toUpperCase();
@@ -125,18 +95,18 @@ async function announced(product: Product, { generations }: Context): Promise<Pr
   return product;
 }
 
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   DateTime,
 
   Query: {
-    product: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.product, 'Product', id),
-    async productBySku(_: unknown, { sku }: { sku: string }, { db }: Context) {
+    product: (_, { id }, { loaders }) => loadRequired(loaders.product, 'Product', id),
+    async productBySku(_, { sku }, { db }) {
       const normalized = requireSku(sku);
       const product = await db.product.findUnique({ where: { sku: normalized } });
       if (!product) throw productNotFoundBySku(normalized);
       return product;
     },
-    async products(_: unknown, args: PageArgs & { filter?: ProductFilter | null }, { db }: Context): Promise<ProductConnection> {
+    async products(_, args, { db }) {
       const page = readPage(args);
       const where = productWhere(args.filter ?? {});
       // `id > cursor` rather than Prisma's cursor option: a cursor stays valid after its product is deleted.
@@ -147,17 +117,17 @@ export const resolvers: GraphQLResolverMap<Context> = {
       });
       return { ...toConnection(rows, page), where };
     },
-    categories: (_: unknown, __: unknown, { db }: Context) => db.category.findMany({ orderBy: { name: 'asc' } }),
-    category: (_: unknown, { id }: { id: string }, { loaders }: Context) => loadRequired(loaders.category, 'Category', id),
+    categories: (_, __, { db }) => db.category.findMany({ orderBy: { name: 'asc' } }),
+    category: (_, { id }, { loaders }) => loadRequired(loaders.category, 'Category', id),
   },
 
   ProductConnection: {
-    totalCount: ({ where }: ProductConnection, _: unknown, { db }: Context) => db.product.count({ where }),
+    totalCount: ({ where }, _, { db }) => db.product.count({ where }),
   },
 
   // The catalogue is managed by administrators only; reading it (Query) is open to everyone.
   Mutation: {
-    async createCategory(_: unknown, { name }: { name: string }, { db, viewer }: Context) {
+    async createCategory(_, { name }, { db, viewer }) {
       viewer.requireAdmin();
       const data = { name: requireCategoryName(name) };
       try {
@@ -169,7 +139,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
         throw error;
       }
     },
-    async createProduct(_: unknown, { input }: { input: CreateProductInput }, { db, viewer }: Context) {
+    async createProduct(_, { input }, { db, viewer }) {
       viewer.requireAdmin();
       const data = validateCreateInput(input);
       try {
@@ -178,7 +148,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
         throw productWriteError(error, data);
       }
     },
-    async updateProduct(_: unknown, { id, input }: { id: string; input: UpdateProductInput }, context: Context) {
+    async updateProduct(_, { id, input }, context) {
       const { db, viewer } = context;
       viewer.requireAdmin();
       const productId = requireId(id);
@@ -191,7 +161,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       }
       return announced(product, context);
     },
-    async deleteProduct(_: unknown, { id }: { id: string }, context: Context) {
+    async deleteProduct(_, { id }, context) {
       const { db, viewer } = context;
       viewer.requireAdmin();
       let product: Product;
@@ -202,7 +172,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       }
       return announced(product, context);
     },
-    async adjustStock(_: unknown, { id, delta }: { id: string; delta: number }, context: Context) {
+    async adjustStock(_, { id, delta }, context) {
       const { db, viewer } = context;
       viewer.requireAdmin();
       const productId = requireId(id);
@@ -228,18 +198,20 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 
   Product: {
-    __resolveReference: ({ id }: Pick<Product, 'id'>, { loaders }: Context) => loaders.product.load(id),
-    price: (product: Product): Money => ({ amount: product.priceAmount, currency: product.priceCurrency }),
-    category: (product: Product, _: unknown, { loaders }: Context) => loaders.category.load(product.categoryId),
-    inStock: (product: Product) => product.stock > 0,
+    __resolveReference: ({ id }, { loaders }) => loaders.product.load(id),
+    price: (product) => ({ amount: product.priceAmount, currency: product.priceCurrency }),
+    // Never missing: a category with products cannot be deleted (foreign key).
+    category: (product, _, { loaders }) => loadRequired(loaders.category, 'Category', product.categoryId),
+    inStock: (product) => product.stock > 0,
   },
 
   Category: {
-    __resolveReference: ({ id }: Pick<Category, 'id'>, { loaders }: Context) => loaders.category.load(id),
-    products(category: Category, { first }: { first?: number | null }, { loaders }: Context) {
+    __resolveReference: ({ id }, { loaders }) => loaders.category.load(id),
+    products(category, { first }, { loaders }) {
+      // `first: null` sent explicitly is null here: GraphQL applies the default only when it is omitted.
       const limit = requireInt(first ?? 20, 'first', { min: 1, max: MAX_CATEGORY_PRODUCTS });
       return loaders.firstProductsByCategory(limit).load(category.id);
     },
-    productCount: (category: Category, _: unknown, { loaders }: Context) => loaders.productCountByCategory.load(category.id),
+    productCount: (category, _, { loaders }) => loaders.productCountByCategory.load(category.id),
   },
 };

@@ -1,33 +1,18 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { forbidden, unauthenticated } from '../../shared/auth/identity';
 import { badUserInput, conflict, notFound } from '../../shared/errors';
 import { isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
-import { readPage, toConnection, type PageArgs } from '../../shared/pagination';
+import { readPage, toConnection } from '../../shared/pagination';
 import { definedFields, requireEmail, requireId, requireText } from '../../shared/validation';
-import type { Role, User } from '../../prisma/user/generated/client';
+import type { User } from '../../prisma/user/generated/client';
 import type { Context } from './context';
+import type { Resolvers, UpdateUserInput } from './generated/graphql';
 import { hashPassword, MAX_PASSWORD_LENGTH, requirePassword, verifyPassword } from './passwords';
 import { endSession, refreshSession, startSession } from './sessions';
 
-interface UserInput {
-  email?: string | null;
-  name?: string | null;
-  role?: Role | null;
-}
-
-interface CreateUserInput extends UserInput {
-  password?: string | null;
-}
-
-interface SignUpInput {
-  email: string;
-  password: string;
-  name: string;
-}
-
-function validateUserInput(input: UserInput) {
+/** The profile fields of createUser and updateUser, validated where given. */
+function validateUserInput(input: UpdateUserInput) {
   const fields = definedFields(input);
   return {
     ...fields,
@@ -61,14 +46,13 @@ function wrongCredentials() {
   return unauthenticated('Email or password is incorrect.');
 }
 
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   DateTime,
 
   Query: {
-    me: (_: unknown, __: unknown, { viewer, loaders }: Context) => loaders.user.load(viewer.requireSignedIn().userId),
-    user: (_: unknown, { id }: { id: string }, context: Context) =>
-      loadRequired(context.loaders.user, 'User', requireVisibleUserId(context, id)),
-    async users(_: unknown, args: PageArgs, { db, viewer }: Context) {
+    me: (_, __, { viewer, loaders }) => loaders.user.load(viewer.requireSignedIn().userId),
+    user: (_, { id }, context) => loadRequired(context.loaders.user, 'User', requireVisibleUserId(context, id)),
+    async users(_, args, { db, viewer }) {
       viewer.requireAdmin();
       const page = readPage(args);
       const rows = await db.user.findMany({
@@ -82,11 +66,11 @@ export const resolvers: GraphQLResolverMap<Context> = {
 
   UserConnection: {
     // Only administrators reach a UserConnection (Query.users).
-    totalCount: (_: unknown, __: unknown, { db }: Context) => db.user.count(),
+    totalCount: (_, __, { db }) => db.user.count(),
   },
 
   Mutation: {
-    async signUp(_: unknown, { input }: { input: SignUpInput }, { db, sessions }: Context) {
+    async signUp(_, { input }, { db, sessions }) {
       const email = requireEmail(input.email);
       const name = requireText(input.name, 'name', { max: 100 });
       const passwordHash = await hashPassword(requirePassword(input.password, email));
@@ -99,7 +83,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       }
       return startSession(db, user, sessions);
     },
-    async login(_: unknown, { email, password }: { email: string; password: string }, context: Context) {
+    async login(_, { email, password }, context) {
       const { db, sessions, loginThrottle } = context;
       const account = email.trim().toLowerCase();
       // Before anything else: a throttled account answers RATE_LIMITED even to the right password,
@@ -113,14 +97,13 @@ export const resolvers: GraphQLResolverMap<Context> = {
       await loginThrottle.succeeded(account);
       return startSession(db, user, sessions);
     },
-    refresh: (_: unknown, { refreshToken }: { refreshToken: string }, { db, sessions }: Context) =>
-      refreshSession(db, refreshToken, sessions),
-    async logout(_: unknown, { refreshToken }: { refreshToken: string }, { db }: Context) {
+    refresh: (_, { refreshToken }, { db, sessions }) => refreshSession(db, refreshToken, sessions),
+    async logout(_, { refreshToken }, { db }) {
       await endSession(db, refreshToken);
       return true;
     },
 
-    async createUser(_: unknown, { input }: { input: CreateUserInput }, { db, viewer }: Context) {
+    async createUser(_, { input }, { db, viewer }) {
       viewer.requireAdmin();
       const { password, ...fields } = input;
       const data = validateUserInput(fields);
@@ -135,7 +118,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
         throw clientError(error, undefined, data.email);
       }
     },
-    async updateUser(_: unknown, { id, input }: { id: string; input: UserInput }, context: Context) {
+    async updateUser(_, { id, input }, context) {
       const userId = requireVisibleUserId(context, id);
       const data = validateUserInput(input);
       // Customers edit their own profile, never their own privileges.
@@ -146,7 +129,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
         throw clientError(error, id, data.email);
       }
     },
-    async deleteUser(_: unknown, { id }: { id: string }, { db, viewer }: Context) {
+    async deleteUser(_, { id }, { db, viewer }) {
       viewer.requireAdmin();
       try {
         return await db.user.delete({ where: { id: requireId(id) } });
@@ -159,7 +142,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   User: {
     // Batched like any reference, then filtered: a user the caller may not see resolves to null,
     // so neither a nested `user` field nor another service's `_entities` call learns of it.
-    async __resolveReference({ id }: Pick<User, 'id'>, { loaders, viewer }: Context) {
+    async __resolveReference({ id }, { loaders, viewer }) {
       const user = await loaders.user.load(id);
       return user && viewer.canSee(user.id) ? user : null;
     },
