@@ -1,19 +1,17 @@
-// What the order subgraph asks of other subgraphs when an order is placed. Each question is one
-// `_entities` request, however many products an order has; an unreachable service becomes
-// SERVICE_UNAVAILABLE (SubgraphClient), so a caller never writes on half an answer.
+// What the order subgraph asks of other subgraphs when an order is placed (the questions:
+// catalog.user.graphql, catalog.product.graphql). Each question is one `_entities` request,
+// however many products an order has; an unreachable service becomes SERVICE_UNAVAILABLE
+// (SubgraphClient), so a caller never writes on half an answer.
 import type { Registry } from 'prom-client';
 import type { Viewer } from '../../shared/auth/identity';
-import { SubgraphClient } from '../../shared/http/subgraph-client';
+import { SubgraphClient, type EntityOf } from '../../shared/http/subgraph-client';
 import type { Logger } from '../../shared/logger';
-import type { Money } from '../../shared/money';
 import type { OrderConfig } from './config';
+import { CatalogProductsDocument, type CatalogProductsQuery } from './generated/catalog.product';
+import { CatalogUsersDocument } from './generated/catalog.user';
 
 /** A product as the catalog has it right now: what an order item snapshots. */
-export interface CatalogProduct {
-  id: string;
-  name: string;
-  price: Money;
-}
+export type CatalogProduct = EntityOf<CatalogProductsQuery>;
 
 export interface Catalog {
   /** Whether the user exists, as far as `viewer` may know. */
@@ -32,9 +30,9 @@ export function createCatalog(
   const products = new SubgraphClient({ service: 'product', url: config.productSubgraphUrl, ...peer });
   return {
     async userExists(id, viewer) {
-      const [user] = await users.entities<{ id: string }>('User', [id], 'id', viewer);
+      const [user] = await users.entities(CatalogUsersDocument, [id], viewer);
       return Boolean(user);
     },
-    products: (ids) => products.entities<CatalogProduct>('Product', ids, 'id name price { amount currency }'),
+    products: (ids) => products.entities(CatalogProductsDocument, ids),
   };
 }

@@ -1,23 +1,19 @@
-// The payment subgraph's one question to the order subgraph: what an order costs, and whether it
-// can be paid now. Asked at payment time, so the amount never comes from the client.
+// The payment subgraph's one question to the order subgraph (orders.order.graphql): what an order
+// costs, and whether it can be paid now. Asked at payment time, so the amount never comes from the
+// client.
 import type { Registry } from 'prom-client';
 import type { Viewer } from '../../shared/auth/identity';
 import { conflict } from '../../shared/errors';
-import { SubgraphClient } from '../../shared/http/subgraph-client';
+import { SubgraphClient, type EntityOf } from '../../shared/http/subgraph-client';
 import type { Logger } from '../../shared/logger';
-import type { Money } from '../../shared/money';
 import type { PaymentConfig } from './config';
+import { OrderSnapshotsDocument, type OrderSnapshotsQuery, type OrderStatus } from './generated/orders.order';
 
-export interface OrderSnapshot {
-  id: string;
-  status: string;
-  total: Money;
-  /** Who placed it: the owner of its payments. */
-  user: { id: string } | null;
-}
+/** An order as the order subgraph has it now: its total, status and owner. */
+export type OrderSnapshot = EntityOf<OrderSnapshotsQuery>;
 
 /** Order statuses in which an order waits for a (new) payment: its stock is reserved. */
-export const PAYABLE_ORDER_STATUSES: readonly string[] = ['CONFIRMED', 'PAYMENT_FAILED'];
+export const PAYABLE_ORDER_STATUSES: readonly OrderStatus[] = ['CONFIRMED', 'PAYMENT_FAILED'];
 
 /** CONFLICT (extension `orderStatus`) unless the order waits for a payment. */
 export function requirePayable(order: OrderSnapshot): void {
@@ -54,12 +50,7 @@ export function createOrderLookup(
   });
   return {
     async find(id, viewer) {
-      const [order] = await client.entities<OrderSnapshot>(
-        'Order',
-        [id],
-        'id status total { amount currency } user { id }',
-        viewer,
-      );
+      const [order] = await client.entities(OrderSnapshotsDocument, [id], viewer);
       return order ?? null;
     },
   };

@@ -1,8 +1,9 @@
 // The example operations in operations/*.graphql, by name, so tests run exactly what the README
-// points readers to.
+// points readers to. Their typed documents (operations/generated/graphql.ts, `npm run codegen`)
+// give each one's variables and result types.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Kind, parse } from 'graphql';
+import { getOperationAST, Kind, parse, type DocumentNode } from 'graphql';
 import { ROOT_DIR } from '../../shared/paths';
 
 const DIR = path.join(ROOT_DIR, 'operations');
@@ -25,4 +26,11 @@ export function loadOperations(): Map<string, ExampleOperation> {
     }
   }
   return operations;
+}
+
+/** The name of a typed document's operation, which names it in operations/. */
+export function operationName(document: DocumentNode): string {
+  const name = getOperationAST(document)?.name?.value;
+  if (!name) throw new Error('A typed example operation has exactly one named operation.');
+  return name;
 }
