@@ -2,6 +2,7 @@ import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
 import { badUserInput, notFound } from '../../shared/errors';
 import { enqueueEvent } from '../../shared/events/outbox';
+import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
 import { MAX_PAGE_SIZE, readPage, toConnection } from '../../shared/pagination';
@@ -44,7 +45,7 @@ function subscriptionsServedByGateway(): never {
   );
 }
 
-export const resolvers: Resolvers = {
+export const resolvers = {
   DateTime,
 
   Query: {
@@ -188,4 +189,7 @@ export const resolvers: Resolvers = {
       return loaders.userOrders.load({ userId, status: status ?? null, first: size });
     },
   },
-};
+} satisfies Resolvers;
+
+// Fields without a resolver are read off their model: they must have the SDL's types too.
+export type DefaultFieldsChecked = NoDefaultFieldMismatches<DefaultFieldMismatches<Resolvers, typeof resolvers>>;

@@ -1,4 +1,5 @@
 import { conflict, notFound } from '../../shared/errors';
+import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
 import { DateTime } from '../../shared/graphql/scalars';
 import { isId, requireId } from '../../shared/validation';
 import { openPayment, payForOrder } from './attempts';
@@ -8,7 +9,7 @@ import { changePaymentStatus, withOrderLock } from './settlement';
 /** What an administrator's FAILED records as the reason. */
 const FAILED_BY_ADMIN = 'marked failed by an administrator';
 
-export const resolvers: Resolvers = {
+export const resolvers = {
   DateTime,
 
   Query: {
@@ -64,4 +65,7 @@ export const resolvers: Resolvers = {
     payments: async ({ id }, _, { loaders, viewer }) =>
       (await loaders.paymentsByOrder.load(id)).filter((payment) => viewer.canSee(payment.userId)),
   },
-};
+} satisfies Resolvers;
+
+// Fields without a resolver are read off their model: they must have the SDL's types too.
+export type DefaultFieldsChecked = NoDefaultFieldMismatches<DefaultFieldMismatches<Resolvers, typeof resolvers>>;

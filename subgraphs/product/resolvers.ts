@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { badUserInput, conflict, ErrorCode, notFound } from '../../shared/errors';
 import { isForeignKeyViolation, isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
+import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
 import { requireMoney, type Money } from '../../shared/money';
@@ -95,7 +96,7 @@ async function announced(product: Product, { generations }: Context): Promise<Pr
   return product;
 }
 
-export const resolvers: Resolvers = {
+export const resolvers = {
   DateTime,
 
   Query: {
@@ -214,4 +215,7 @@ export const resolvers: Resolvers = {
     },
     productCount: (category, _, { loaders }) => loaders.productCountByCategory.load(category.id),
   },
-};
+} satisfies Resolvers;
+
+// Fields without a resolver are read off their model: they must have the SDL's types too.
+export type DefaultFieldsChecked = NoDefaultFieldMismatches<DefaultFieldMismatches<Resolvers, typeof resolvers>>;

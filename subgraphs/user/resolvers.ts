@@ -1,6 +1,7 @@
 import { forbidden, unauthenticated } from '../../shared/auth/identity';
 import { badUserInput, conflict, notFound } from '../../shared/errors';
 import { isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
+import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
 import { readPage, toConnection } from '../../shared/pagination';
@@ -46,7 +47,7 @@ function wrongCredentials() {
   return unauthenticated('Email or password is incorrect.');
 }
 
-export const resolvers: Resolvers = {
+export const resolvers = {
   DateTime,
 
   Query: {
@@ -147,4 +148,7 @@ export const resolvers: Resolvers = {
       return user && viewer.canSee(user.id) ? user : null;
     },
   },
-};
+} satisfies Resolvers;
+
+// Fields without a resolver are read off their model: they must have the SDL's types too.
+export type DefaultFieldsChecked = NoDefaultFieldMismatches<DefaultFieldMismatches<Resolvers, typeof resolvers>>;
