@@ -38,6 +38,8 @@ export async function createGatewayServer(
     buildService: ({ name, url }) => {
       const calls = new ServiceCalls({ service: name, breaker: config.breaker, logger, registry: metrics.registry });
       return new SubgraphDataSource({
+        service: name,
+        logger,
         url: config.subgraphUrls[name] ?? url,
         entityCache: config.entityCache
           ? createEntityCache(name, { generations: () => bus.entityGenerations('reader'), logger, registry: metrics.registry })

@@ -21,7 +21,48 @@ export enum ErrorCode {
   /** Another service this one depends on did not answer, or answered with an error. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** HTTP 400: a request that is not a GraphQL request (unreadable body, mismatched persisted query hash). */
+  BAD_REQUEST = 'BAD_REQUEST',
+  /** HTTP 413: a request body over BODY_LIMIT_BYTES (after decompression). */
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** HTTP 415: a Content-Encoding or charset the services cannot decode. */
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** Apollo Server's own, named here so that this enum lists every code a client can receive. */
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
+  /** An automatic persisted query sent by hash alone that this server has not seen: resend with its text. */
+  PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
 }
+
+/**
+ * The extensions besides `code` that a client may see, each set by a helper here, by a resolver's
+ * `conflict()`/`notFound()` call or by the query limits. Every other extension (Apollo Gateway's
+ * `serviceName`, a failed fetch's `response`, `exception`, `stacktrace`, ...) is dropped.
+ */
+export const CLIENT_EXTENSIONS = [
+  // BAD_USER_INPUT, CONFLICT, NOT_FOUND: the input field at fault, e.g. `input.name`, `items[0].productId`.
+  'field',
+  // NOT_FOUND: what was looked for.
+  'type',
+  'id',
+  'sku',
+  'productId',
+  // CONFLICT: the state that prevented the change.
+  'from',
+  'to',
+  'orderStatus',
+  'paymentId',
+  'paymentStatus',
+  'available',
+  // The gateway's query limits.
+  'limit',
+  'actual',
+  // RATE_LIMITED.
+  'retryAfterSeconds',
+  // SERVICE_UNAVAILABLE: the subgraph that could not answer.
+  'service',
+] as const;
 
 export function badUserInput(message: string, field?: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field && { field }) } });
@@ -44,19 +85,23 @@ export function serviceUnavailable(service: string, reason: string): GraphQLErro
 }
 
 /**
- * Apollo Server's `formatError`. Errors with a code a client can act on (ours, and Apollo's own
- * such as GRAPHQL_VALIDATION_FAILED) pass through; anything else, such as a database error, is
- * logged and replaced by a generic message, so SQL text and internals never reach a client.
+ * Apollo Server's `formatError`, for every service. What a client receives is `message`, `path`,
+ * `locations` and `extensions` holding `code` and the CLIENT_EXTENSIONS, in every mode. Errors
+ * with a code a client can act on (ours, and Apollo's own such as GRAPHQL_VALIDATION_FAILED) keep
+ * their message; anything else, such as a database error, is logged and replaced by a generic
+ * message, so SQL text and internals never reach a client.
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-    if (extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR) return { ...formatted, extensions };
+    if (formatted.extensions?.code !== ErrorCode.INTERNAL_SERVER_ERROR) return clientError(formatted);
     const cause = unwrapResolverError(error);
     const where = {
       ...(formatted.path && { path: formatted.path }),
       ...(formatted.locations && { locations: formatted.locations }),
     };
+    const badRequest =
+      cause instanceof GraphQLError && !formatted.path ? APOLLO_UNCODED_REQUEST_ERRORS.get(cause.message) : undefined;
+    if (badRequest) return { message: badRequest, ...where, extensions: { code: ErrorCode.BAD_REQUEST } };
     if (isDatabaseBusy(cause)) {
       logger.warn({ err: cause, path: formatted.path }, 'database busy');
       return { message: 'The service is busy; try again.', ...where, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
@@ -65,6 +110,33 @@ export function createErrorFormatter(logger: Logger) {
     return { message: 'Internal server error', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }
+
+/** `formatted` with only what a client may see: its message, where it happened, code and CLIENT_EXTENSIONS. */
+export function clientError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const extensions: Record<string, unknown> = { code: formatted.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR };
+  for (const key of CLIENT_EXTENSIONS) {
+    const value = formatted.extensions?.[key];
+    if (value !== undefined) extensions[key] = value;
+  }
+  return {
+    message: formatted.message,
+    ...(formatted.locations && { locations: formatted.locations }),
+    ...(formatted.path && { path: formatted.path }),
+    extensions,
+  };
+}
+
+/**
+ * Apollo Server's answers (HTTP 400) to a malformed automatic persisted query, which carry no code
+ * and would otherwise read as internal errors: their messages, and what a client is told instead.
+ */
+const APOLLO_UNCODED_REQUEST_ERRORS = new Map([
+  [
+    'provided sha does not match query',
+    'The persisted query hash does not match the query: extensions.persistedQuery.sha256Hash must be the SHA-256 of the query text.',
+  ],
+  ['Unsupported persisted query version', 'Only version 1 of automatic persisted queries is supported.'],
+]);
 
 /**
  * Every database connection stayed taken for longer than a request may wait (Prisma's P2024 pool

@@ -1,4 +1,5 @@
-// What reaches a client when a resolver fails with something that is not a coded GraphQL error.
+// What reaches a client when a resolver fails with something that is not a coded GraphQL error,
+// and what of a coded error's extensions does.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { PrismaClientKnownRequestError } from '@prisma/client/runtime/client';
 import { createErrorFormatter, ErrorCode } from '../../shared/errors';
@@ -37,6 +38,38 @@ describe('error formatter', () => {
       message: 'Internal server error',
       path: ['placeOrder'],
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    });
+  });
+
+  it('should keep only message, path, locations, code and the client extensions of a coded error', () => {
+    // What Apollo Gateway made of a subgraph's 401 before the gateway read its body itself.
+    const leaky: GraphQLFormattedError = {
+      message: 'Insufficient stock: 5 requested, 2 available.',
+      path: ['adjustStock'],
+      locations: [{ line: 1, column: 12 }],
+      extensions: {
+        code: ErrorCode.CONFLICT,
+        available: 2,
+        serviceName: 'product',
+        response: { url: 'http://127.0.0.1:4002/graphql', status: 401, statusText: '401', body: { errors: [] } },
+        exception: { stacktrace: ['Error: at resolvers.ts:12'] },
+        stacktrace: ['Error: at resolvers.ts:12'],
+      },
+    };
+    expect(format(leaky, new GraphQLError(leaky.message))).toEqual({
+      message: 'Insufficient stock: 5 requested, 2 available.',
+      path: ['adjustStock'],
+      locations: [{ line: 1, column: 12 }],
+      extensions: { code: ErrorCode.CONFLICT, available: 2 },
+    });
+  });
+
+  it('should code a persisted query whose hash does not match its text as BAD_REQUEST', () => {
+    // Apollo Server's own error for it has no code, so it would read as an internal error.
+    const mismatch = new GraphQLError('provided sha does not match query');
+    expect(format({ message: mismatch.message, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }, mismatch)).toEqual({
+      message: expect.stringMatching(/^The persisted query hash does not match the query/),
+      extensions: { code: ErrorCode.BAD_REQUEST },
     });
   });
 });
