@@ -3,6 +3,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -106,14 +107,43 @@ export function mountGraphQL<TContext extends BaseContext>(
 
 /**
  * Registered after the GraphQL route: turns body-parser failures into GraphQL-shaped errors
- * instead of Express's HTML error page.
+ * instead of Express's HTML error page. Content-Encoding (RFC 9110, 8.4): body-parser decodes
+ * gzip, deflate, br and (where Node has it) zstd; any other coding, or a list of codings, is 415
+ * with Accept-Encoding naming the supported ones (15.5.16), and a body its coding cannot decode
+ * is 400. BODY_LIMIT_BYTES applies to the decoded body, so a small compressed bomb is a 413.
  */
 function jsonErrorHandler(logger: Logger): express.ErrorRequestHandler {
-  return (error: { type?: string; status?: number }, _req, res, _next) => {
+  return (error: { type?: string; status?: number; charset?: string }, req, res, _next) => {
+    const encoding = contentEncoding(req);
     if (error.type === 'entity.too.large') {
-      res.status(413).json(requestError('Request body is too large.', 'PAYLOAD_TOO_LARGE'));
+      res.status(413).json(requestError('Request body is too large.', ErrorCode.PAYLOAD_TOO_LARGE));
     } else if (error.type === 'entity.parse.failed') {
-      res.status(400).json(requestError('Request body is not valid JSON.', 'BAD_REQUEST'));
+      res.status(400).json(requestError('Request body is not valid JSON.', ErrorCode.BAD_REQUEST));
+    } else if (error.type === 'encoding.unsupported') {
+      res
+        .status(415)
+        .set('Accept-Encoding', DECODED_ENCODINGS.join(', '))
+        .json(
+          requestError(
+            `Content-Encoding ${JSON.stringify(encoding)} is not supported; send the body as is or encoded with one of ${DECODED_ENCODINGS.join(', ')}.`,
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          ),
+        );
+    } else if (error.type === 'charset.unsupported') {
+      res
+        .status(415)
+        .json(
+          requestError(
+            `Charset ${JSON.stringify(error.charset)} is not supported; send UTF-8.`,
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          ),
+        );
+    } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
+      // Undecodable under its Content-Encoding, shorter or longer than its Content-Length, aborted.
+      const message = encoding
+        ? `Request body could not be decoded as ${JSON.stringify(encoding)}.`
+        : 'Request body could not be read.';
+      res.status(400).json(requestError(message, ErrorCode.BAD_REQUEST));
     } else {
       logger.error({ err: error }, 'unhandled HTTP error');
       res.status(500).json(requestError('Internal server error', ErrorCode.INTERNAL_SERVER_ERROR));
@@ -121,6 +151,15 @@ function jsonErrorHandler(logger: Logger): express.ErrorRequestHandler {
   };
 }
 
-function requestError(message: string, code: string) {
+/** What body-parser 2 decodes: it reads zstd only where Node's zlib has it (22.15 and later). */
+const DECODED_ENCODINGS = ['gzip', 'deflate', 'br', ...('createZstdDecompress' in zlib ? ['zstd'] : [])];
+
+/** The request's Content-Encoding, lower-cased; undefined when absent or identity. */
+function contentEncoding(req: express.Request): string | undefined {
+  const value = req.headers['content-encoding']?.trim().toLowerCase();
+  return value && value !== 'identity' ? value : undefined;
+}
+
+function requestError(message: string, code: ErrorCode) {
   return { errors: [{ message, extensions: { code } }] };
 }
