@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from '../logger';
 import type { EventEnvelope, EventType } from './contracts';
-import { settledOrOffline } from './redis';
+import { blockingRead, untilAnswered } from './redis';
 import { parseEntry, streamKey } from './streams';
 
 export type EventHandlers = { [T in EventType]?: (event: EventEnvelope<T>) => Promise<void> };
@@ -28,7 +28,7 @@ export interface StreamConsumerOptions {
   maxDeliveries?: number;
 }
 
-type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
+type StreamReply = [key: string, entries: [id: string, fields: string[]][]][];
 
 export class StreamConsumer {
   /** This instance's name within the group. */
@@ -41,41 +41,39 @@ export class StreamConsumer {
 
   constructor(private readonly options: StreamConsumerOptions) {}
 
+  /** Resolves once the groups exist: at start-up, once Redis answers. */
   async start(): Promise<void> {
-    await this.createGroups();
+    await untilAnswered(this.options.redis, () => this.createGroups());
     this.running = this.loop();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    // The loop ends within one read, unless Redis is unreachable: then its read or acknowledgement
-    // waits for Redis forever (ioredis settles neither when the connection is closed), so only
-    // the handler in hand is waited for. Its event, not acknowledged, is delivered again.
-    await settledOrOffline(this.options.redis, this.running);
+    // The loop ends within one read (every command is bounded in time, Redis reachable or not),
+    // after the handler in hand. An event left unacknowledged is delivered again.
+    await this.running;
     await this.handling;
   }
 
   private async loop(): Promise<void> {
     const { redis, prefix, group, streams, logger, blockMs = 1_000, claimIdleMs = 30_000 } = this.options;
     const keys = streams.map((stream) => streamKey(prefix, stream));
+    /** Whether the last attempt failed: one warning per outage, not one per attempt. */
+    let failing = false;
     while (!this.stopped) {
       try {
         if (Date.now() - this.lastClaim > claimIdleMs / 2) {
           this.lastClaim = Date.now();
           for (const key of keys) await this.claimAbandoned(key, claimIdleMs);
         }
-        const reply = (await redis.xreadgroup(
-          'GROUP',
-          group,
-          this.name,
-          'COUNT',
-          50,
-          'BLOCK',
+        const reply = await blockingRead<StreamReply>(
+          redis,
+          'xreadgroup',
+          ['GROUP', group, this.name, 'COUNT', 50, 'BLOCK', blockMs, 'STREAMS', ...keys, ...keys.map(() => '>')],
           blockMs,
-          'STREAMS',
-          ...keys,
-          ...keys.map(() => '>'),
-        )) as StreamReply;
+        );
+        if (failing) logger.info({ group }, 'event consumer reading again');
+        failing = false;
         for (const [key, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
             // Left pending when stopping: another instance claims them.
@@ -85,7 +83,8 @@ export class StreamConsumer {
         }
       } catch (error) {
         if (this.stopped) break;
-        logger.warn({ err: error, group }, 'event consumer read failed; retrying');
+        if (!failing) logger.warn({ err: error, group }, 'event consumer read failed; retrying');
+        failing = true;
         // The stream and its group are gone (a Redis restarted without persistence, a deleted
         // key): every read fails with NOGROUP until they are created again.
         if (String(error).includes('NOGROUP')) {

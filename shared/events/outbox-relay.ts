@@ -58,6 +58,8 @@ export class OutboxRelay {
   private again = false;
   private stopped = false;
   private lastPruned = 0;
+  /** Whether the last drain failed: one warning per outage, not one per attempt. */
+  private failing = false;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
@@ -70,8 +72,8 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    // A publish waiting for an unreachable Redis is not waited for: its rows stay unpublished, and
-    // the next relay publishes them.
+    // A publish the bus cannot take is not waited for: its rows stay unpublished, and the next
+    // relay publishes them.
     await this.options.sink.settled(this.draining);
     await this.session?.close();
   }
@@ -147,11 +149,14 @@ export class OutboxRelay {
         await this.options.beforePublish?.(events.map((event) => event.envelope));
         await sink.publish(events);
         await session.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+        if (this.failing) logger.info('outbox relay publishing again');
+        this.failing = false;
         if (rows.length < batchSize) return;
       }
     } catch (error) {
       // Left unpublished: the next notification or poll tries again.
-      logger.warn({ err: error }, 'outbox relay could not publish');
+      if (!this.failing) logger.warn({ err: error }, 'outbox relay could not publish');
+      this.failing = true;
     }
   }
 }

@@ -7,7 +7,7 @@ import type { ConsumerGroupState, EntityGenerationsRole, EventBus, EventBusConfi
 import { IDLE_WORKER, type Worker } from './worker';
 import { StreamConsumer, type EventHandlers } from './consumer';
 import { OutboxRelay, type EventSink } from './outbox-relay';
-import { closeRedis, createFailFastRedis, createRedis, settledOrOffline } from './redis';
+import { closeRedis, createRedis, firstConnected, REDIS_CONNECT_TIMEOUT_MS } from './redis';
 import { StreamTail } from './stream-tail';
 import { streamKey } from './streams';
 
@@ -18,6 +18,8 @@ const STREAM_MAX_LENGTH = 100_000;
 export function redisSink(redis: Redis, prefix: string): EventSink {
   return {
     publish: async (events) => {
+      // A relay starts publishing at once: its new connection is given the time to connect.
+      await firstConnected(redis, REDIS_CONNECT_TIMEOUT_MS);
       const pipeline = redis.pipeline();
       for (const { stream, envelope } of events) {
         pipeline.xadd(streamKey(prefix, stream), 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'event', JSON.stringify(envelope));
@@ -25,7 +27,10 @@ export function redisSink(redis: Redis, prefix: string): EventSink {
       const failed = (await pipeline.exec())?.find(([error]) => error);
       if (failed?.[0]) throw failed[0];
     },
-    settled: (work) => settledOrOffline(redis, work),
+    // Bounded: every command on the connection is (./redis.ts).
+    settled: async (work) => {
+      await work?.catch(() => undefined);
+    },
   };
 }
 
@@ -46,9 +51,9 @@ export class RedisEventBus implements EventBus {
   ) {}
 
   /** A new connection of its own (blocking reads need one each). */
-  private connection(purpose: string, connect: (url: string, name: string, logger: Logger) => Redis = createRedis): Redis {
+  private connection(purpose: string): Redis {
     // Named after the prefix too, so an operator (or a test) can tell deployments' connections apart.
-    const redis = connect(this.config.redisUrl, `${this.config.prefix}${this.service}:${purpose}`, this.logger);
+    const redis = createRedis(this.config.redisUrl, `${this.config.prefix}${this.service}:${purpose}`, this.logger);
     this.connections.push(redis);
     return redis;
   }
@@ -84,7 +89,7 @@ export class RedisEventBus implements EventBus {
   entityGenerations(role: EntityGenerationsRole): EntityGenerations {
     let generations = this.generations.get(role);
     if (!generations) {
-      const redis = this.connection(`generations-${role}`, role === 'reader' ? createFailFastRedis : createRedis);
+      const redis = this.connection(`generations-${role}`);
       this.generations.set(role, (generations = new RedisEntityGenerations(redis, this.config.prefix)));
     }
     return generations;
@@ -92,10 +97,10 @@ export class RedisEventBus implements EventBus {
 
   async consumerGroups(): Promise<ConsumerGroupState[]> {
     if (!this.consumed.size || this.closed) return [];
-    // Fail-fast, and apart from `connections`: a scrape must not wait for an unreachable Redis,
-    // and readiness must not depend on a connection only metrics use.
-    this.inspector ??= createFailFastRedis(this.config.redisUrl, `${this.config.prefix}${this.service}:metrics`, this.logger);
+    // Apart from `connections`: readiness must not depend on a connection only metrics use.
+    this.inspector ??= createRedis(this.config.redisUrl, `${this.config.prefix}${this.service}:metrics`, this.logger);
     const inspector = this.inspector;
+    await firstConnected(inspector);
     const states = await Promise.all(
       [...this.consumed].map(async (stream): Promise<ConsumerGroupState[]> => {
         let groups: unknown[][];

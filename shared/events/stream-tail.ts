@@ -3,7 +3,7 @@
 // it resumes exactly there: events published meanwhile are read, not lost.
 import type Redis from 'ioredis';
 import type { Logger } from '../logger';
-import { settledOrOffline } from './redis';
+import { blockingRead, untilAnswered } from './redis';
 import { parseEntry, streamKey } from './streams';
 
 export interface StreamTailOptions<T> {
@@ -23,26 +23,35 @@ export class StreamTail<T> {
 
   constructor(private readonly options: StreamTailOptions<T>) {}
 
-  /** Resolves once the position is fixed: events published after this are all seen. */
+  /** Resolves once the position is fixed (at start-up, once Redis answers): events published after this are all seen. */
   async start(): Promise<void> {
     const { redis, prefix, stream } = this.options;
-    const [latest] = (await redis.xrevrange(streamKey(prefix, stream), '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const [latest] = await untilAnswered(redis, () => redis.xrevrange(streamKey(prefix, stream), '+', '-', 'COUNT', 1));
     this.lastId = latest?.[0] ?? '0-0';
     this.running = this.loop();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    // The loop ends within one read, unless Redis is unreachable: then the read waits for Redis forever.
-    await settledOrOffline(this.options.redis, this.running);
+    // The loop ends within one read: every command is bounded in time, Redis reachable or not.
+    await this.running;
   }
 
   private async loop(): Promise<void> {
     const { redis, prefix, stream, logger, onEvent, blockMs = 1_000 } = this.options;
     const key = streamKey(prefix, stream);
+    /** Whether the last read failed: one warning per outage, not one per attempt. */
+    let failing = false;
     while (!this.stopped) {
       try {
-        const reply = await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', key, this.lastId);
+        const reply = await blockingRead<[key: string, entries: [id: string, fields: string[]][]][]>(
+          redis,
+          'xread',
+          ['COUNT', 500, 'BLOCK', blockMs, 'STREAMS', key, this.lastId],
+          blockMs,
+        );
+        if (failing) logger.info({ stream: key }, 'stream tail reading again');
+        failing = false;
         for (const [, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
             this.lastId = id;
@@ -52,7 +61,8 @@ export class StreamTail<T> {
         }
       } catch (error) {
         if (this.stopped) break;
-        logger.warn({ err: error, stream: key }, 'stream read failed; resuming from the last entry read');
+        if (!failing) logger.warn({ err: error, stream: key }, 'stream read failed; resuming from the last entry read');
+        failing = true;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }

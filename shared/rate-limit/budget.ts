@@ -6,12 +6,10 @@
 // insurance limiter) until Redis is back: protection stays on, only looser (the budget then holds
 // per instance). Failing open would drop protection exactly while the system is degraded;
 // failing closed would turn a Redis outage into a full outage of the API.
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { createRedis } from '../events/redis';
 import type { Logger } from '../logger';
-
-/** A Redis that takes longer than this counts as down for this attempt (memory counts it). */
-const REDIS_TIMEOUT_MS = 500;
 
 /** Within budget; `remaining` and `resetSeconds` are what RateLimit-* headers tell a client. */
 export type Allowed = { allowed: true; limit: number; remaining: number; resetSeconds: number };
@@ -83,30 +81,17 @@ function seconds(ms: number): number {
 }
 
 /**
- * A connection of its own for budgets that fails fast: no offline queue and a command timeout, so
- * an attempt never waits for an unreachable Redis (the event bus's connections queue commands
- * instead). `name` is the connection's name as Redis's CLIENT LIST shows it.
+ * A connection of its own for budgets. Like every connection (../events/redis.ts) it fails fast:
+ * an attempt never waits for an unreachable Redis, memory counts it. `name` is the connection's
+ * name as Redis's CLIENT LIST shows it.
  */
 export function connectBudgetRedis(redisUrl: string, name: string, logger: Logger): Redis {
-  const redis = new Redis(redisUrl, {
-    connectionName: name,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: REDIS_TIMEOUT_MS,
-    retryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
+  return createRedis(redisUrl, name, logger, {
+    messages: {
+      down: 'rate limits: Redis unreachable, counting per instance until it is back',
+      up: 'rate limits: Redis is back, budgets are shared across instances again',
+    },
   });
-  let down = false;
-  redis.on('error', (error) => {
-    // One line per outage, not one per retry.
-    if (!down)
-      logger.warn({ err: error, connection: name }, 'rate limits: Redis unreachable, counting per instance until it is back');
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) logger.info({ connection: name }, 'rate limits: Redis is back, budgets are shared across instances again');
-    down = false;
-  });
-  return redis;
 }
 
 /**

@@ -1,7 +1,8 @@
 // Event streams in tests without sleeping: put an envelope on a stream as the outbox relay does,
 // wait for what a worker publishes with a blocking XREAD bounded by a deadline, wait for what
 // a worker hands to a callback, and wait for a consumer group to have acknowledged a stream. A wait that runs out fails with what did arrive. Connection
-// failures on demand too: find a connection by name to kill it, or cut Redis off behind a proxy.
+// failures on demand too: find a connection by name to kill it, or cut Redis off (or make it
+// hang) behind a proxy.
 import Redis from 'ioredis';
 import type { EventEnvelope, EventPayloads, EventType } from '../../shared/events/contracts';
 import { parseEntry, streamKey } from '../../shared/events/streams';
@@ -242,7 +243,7 @@ export function createCollector<T>(): Collector<T> {
   };
 }
 
-export interface RedisProxy extends Pick<TcpProxy, 'cut' | 'restore' | 'close'> {
+export interface RedisProxy extends Pick<TcpProxy, 'cut' | 'stall' | 'restore' | 'close'> {
   /** The test Redis, reached through the proxy. */
   url: string;
 }
