@@ -6,6 +6,7 @@
 // shared by every process of a deployment, and memory, for the whole supergraph in one process.
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import { firstConnected, REDIS_CONNECT_TIMEOUT_MS, REDIS_RECONNECT_MAX_DELAY_MS } from '../events/redis';
 
 export interface EntityGenerations {
   /**
@@ -17,20 +18,59 @@ export interface EntityGenerations {
   bump(type: string, ids: readonly string[]): Promise<void>;
 }
 
+/**
+ * How long generations are not trusted after Redis was unreachable, or failed a read: longer than
+ * every writer needs to be connected again once Redis answers (its next attempt comes within
+ * REDIS_RECONNECT_MAX_DELAY_MS and connects within REDIS_CONNECT_TIMEOUT_MS). A writer that
+ * cannot bump moves the bump to its outbox, and meanwhile no reader must trust what it reads.
+ */
+export const GENERATIONS_RECOVERY_MS = REDIS_RECONNECT_MAX_DELAY_MS + REDIS_CONNECT_TIMEOUT_MS + 2_000;
+
 export class RedisEntityGenerations implements EntityGenerations {
+  /**
+   * Changes with every outage this process notices, and is part of every token it reads: what a
+   * cache stored before an outage is never read after it, whether or not each bump that could not
+   * be made meanwhile has been made since.
+   */
+  private session = 0;
+  /** When an outage was last noticed (a failed read, a dropped connection) or ended. */
+  private troubleAt = -Infinity;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+    private readonly recoveryMs = GENERATIONS_RECOVERY_MS,
+  ) {
+    // An outage without a read in it (no traffic) counts too; so does its end, from which the
+    // recovery time runs.
+    redis.on('close', () => this.trouble());
+    redis.on('ready', () => {
+      if (this.troubleAt > -Infinity) this.trouble();
+    });
+  }
 
+  /**
+   * Fails while Redis is unreachable, and for `recoveryMs` after it was: a bump that could not be
+   * made meanwhile may not be made yet.
+   */
   async read(type: string, ids: readonly string[]): Promise<string[]> {
-    const [epoch, ...generations] = await this.redis.mget(this.epochKey(), ...ids.map((id) => this.key(type, id)));
-    const current = epoch ?? (await this.startEpoch());
-    return generations.map((generation) => `${current}.${generation ?? 0}`);
+    const untrusted = this.troubleAt + this.recoveryMs - Date.now();
+    if (untrusted > 0) throw new Error(`entity generations not trusted for another ${untrusted} ms: Redis was unreachable`);
+    const session = this.session;
+    try {
+      await firstConnected(this.redis);
+      const [epoch, ...generations] = await this.redis.mget(this.epochKey(), ...ids.map((id) => this.key(type, id)));
+      const current = epoch ?? (await this.startEpoch());
+      return generations.map((generation) => `${current}.${session}.${generation ?? 0}`);
+    } catch (error) {
+      this.trouble();
+      throw error;
+    }
   }
 
   async bump(type: string, ids: readonly string[]): Promise<void> {
     if (!ids.length) return;
+    await firstConnected(this.redis);
     const pipeline = this.redis.pipeline();
     for (const id of new Set(ids)) pipeline.incr(this.key(type, id));
     const failed = (await pipeline.exec())?.find(([error]) => error);
@@ -47,6 +87,11 @@ export class RedisEntityGenerations implements EntityGenerations {
     const epoch = await this.redis.get(this.epochKey());
     if (!epoch) throw new Error('entity generation epoch vanished');
     return epoch;
+  }
+
+  private trouble(): void {
+    this.session += 1;
+    this.troubleAt = Date.now();
   }
 
   private epochKey(): string {

@@ -54,9 +54,10 @@ export interface EventBus {
   tail<T>(stream: string, onEvent: (event: T) => void): Worker;
   /**
    * Generation counters of cached entities (../cache/entity-generations.ts), on this bus's Redis or
-   * in this process, under the same prefix. A writer's bumps wait out a Redis outage (a change is
-   * never left unannounced); a reader's reads fail at once while Redis is unreachable, and it then
-   * does without its cache. One instance per role, closed with the bus.
+   * in this process, under the same prefix. Like every Redis command, bumps and reads fail at once
+   * while Redis is unreachable: the writer then leaves the bump to its outbox relay, and a reader
+   * does without its cache until some time after Redis is back. One instance per role, closed
+   * with the bus.
    */
   entityGenerations(role: EntityGenerationsRole): EntityGenerations;
   /**

@@ -35,6 +35,13 @@ export interface EventPayloads {
   };
   /** A reservation was given back (the order was cancelled). */
   StockReleased: { orderId: string; items: OrderLine[] };
+  /**
+   * These products changed while their entity generations could not be bumped (Redis
+   * unreachable): the product subgraph's relay bumps them before it publishes this event or any
+   * written after it. Bookkeeping of the gateway's entity cache, not a record of every change:
+   * no service consumes it.
+   */
+  ProductGenerationsDeferred: { productIds: string[] };
   PaymentCaptured: { paymentId: string; orderId: string; amount: number; currency: string };
   PaymentFailed: { paymentId: string; orderId: string; reason: string };
   PaymentRefunded: { paymentId: string; orderId: string; amount: number; currency: string };
@@ -49,6 +56,7 @@ export const EVENT_STREAMS = {
   StockReserved: 'product',
   StockRejected: 'product',
   StockReleased: 'product',
+  ProductGenerationsDeferred: 'product',
   PaymentCaptured: 'payment',
   PaymentFailed: 'payment',
   PaymentRefunded: 'payment',

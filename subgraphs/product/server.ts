@@ -2,7 +2,7 @@ import { readSubgraphConfig } from '../../shared/config';
 import { defineSubgraph } from '../../shared/server/run-subgraph';
 import { createContext } from './context';
 import { createDb } from './db';
-import { bumpBeforeStockEvents } from './generations';
+import { bumpBeforeProductEvents, deferringGenerations } from './generations';
 import { orderEventHandlers } from './order-events';
 import { resolvers } from './resolvers';
 
@@ -13,15 +13,17 @@ export const productSubgraph = defineSubgraph({
   createDb,
   resolvers,
   contextFactory: ({ db, logger, bus }) => {
-    const generations = bus.entityGenerations('writer');
+    // A change is committed before its bump: a bump Redis cannot take goes to the outbox.
+    const generations = deferringGenerations(bus.entityGenerations('writer'), db, logger);
     return (viewer) => createContext(db, logger, generations, viewer);
   },
   workers: ({ bus, config, db, logger }) => {
-    const generations = bus.entityGenerations('writer');
+    const writer = bus.entityGenerations('writer');
     return [
-      // Publishes the stock events this service's transactions write to its outbox.
-      bus.relay(config.databaseUrl, { beforePublish: bumpBeforeStockEvents(generations) }),
-      bus.consumer(['order'], orderEventHandlers(db, generations, logger)),
+      // Publishes the stock events this service's transactions write to its outbox, and makes the
+      // bumps deferred there, each before anything after it is published.
+      bus.relay(config.databaseUrl, { beforePublish: bumpBeforeProductEvents(writer) }),
+      bus.consumer(['order'], orderEventHandlers(db, deferringGenerations(writer, db, logger), logger)),
     ];
   },
 });

@@ -1,8 +1,10 @@
 // Entity generations, one suite for both implementations, each reached as services reach it:
 // through their event bus, a writer (the owning subgraph) and a reader (the gateway).
 import { randomBytes } from 'node:crypto';
-import type { EntityGenerations } from '../../shared/cache/entity-generations';
+import { once } from 'node:events';
+import { GENERATIONS_RECOVERY_MS, RedisEntityGenerations, type EntityGenerations } from '../../shared/cache/entity-generations';
 import { createEventBus, type EventBus, type EventBusConfig } from '../../shared/events/bus';
+import { closeRedis, createRedis } from '../../shared/events/redis';
 import { createLogger } from '../../shared/logger';
 import { TEST_EVENTS_PREFIX, TEST_REDIS_URL, deleteKeys } from '../support/events';
 import { describeWithRedis } from '../support/requirements';
@@ -98,6 +100,48 @@ describeWithRedis('Redis entity generations', () => {
     await writer.bump('Product', ['a']);
     const [after] = await reader.read('Product', ['a']);
     expect(after).not.toBe(before);
+  });
+
+  it('should not trust generations until a while after an outage, and never give back a token read before it', async () => {
+    const proxy = await startRedisProxy();
+    const connection = createRedis(proxy.url, 'generations-test:reader', logger);
+    // Only the clock is fake: the connection, its reconnection and its timeouts run for real.
+    jest.useFakeTimers({
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
+    try {
+      const reader = new RedisEntityGenerations(connection, freshPrefix());
+      const [before] = await reader.read('Product', ['a']);
+
+      proxy.cut();
+      await expect(reader.read('Product', ['a'])).rejects.toThrow();
+      proxy.restore();
+      await once(connection, 'ready');
+      // Redis answers again, but a bump that could not be made meanwhile may still be missing.
+      await expect(reader.read('Product', ['a'])).rejects.toThrow(/not trusted/);
+      jest.advanceTimersByTime(GENERATIONS_RECOVERY_MS - 1);
+      await expect(reader.read('Product', ['a'])).rejects.toThrow(/not trusted/);
+      jest.advanceTimersByTime(1);
+      const [after] = await reader.read('Product', ['a']);
+      // Nothing was bumped, yet what a cache stored before the outage is never read again.
+      expect(after).not.toBe(before);
+      expect(await reader.read('Product', ['a'])).toEqual([after]);
+    } finally {
+      jest.useRealTimers();
+      await closeRedis(connection);
+      await proxy.close();
+    }
   });
 
   it("should fail a reader's reads at once while Redis is unreachable", async () => {
