@@ -2,7 +2,10 @@
 // calls) goes through one policy per target service:
 // - a circuit breaker: after CIRCUIT_BREAKER_FAILURES failures in a row the target is not called
 //   at all for CIRCUIT_BREAKER_RESET_MS, so a dead service costs callers nothing but a coded
-//   error; then one call probes it, and a success closes the circuit (recovery needs no restart);
+//   error; then one call probes it, and a success closes the circuit (recovery needs no restart).
+//   It guards against a service that is down, broken or hung, not against one slow operation, so
+//   what counts as a failure depends on the operation (countsAgainstCircuit): a mutation that
+//   times out neither counts nor resets the count;
 // - one retry, only where it cannot do harm: a request that never reached the target (refused
 //   connection, connect timeout), or an idempotent one whose connection broke. A timed-out call is
 //   never retried: a slow service gets no extra load.
@@ -13,7 +16,6 @@ import {
   CircuitState,
   ConsecutiveBreaker,
   ConstantBackoff,
-  handleAll,
   handleWhen,
   retry,
   wrap,
@@ -43,8 +45,10 @@ export function readBreakerConfig(env: EnvReader): BreakerConfig {
 
 export interface CallOptions {
   /**
-   * Whether sending the request twice is harmless (a query). Asked only when a call failed after
-   * its request may have been delivered, so it may be costly (it may parse the request).
+   * Whether sending the request twice is harmless (a query, as opposed to a mutation): it decides
+   * whether a broken connection is retried and whether a timeout counts against the circuit.
+   * Asked only when a call failed after its request may have been delivered, so it may be costly
+   * (it may parse the request).
    */
   idempotent: () => boolean;
 }
@@ -67,7 +71,7 @@ export class ServiceCalls {
 
   constructor(private readonly options: ServiceCallsOptions) {
     const { service, breaker, logger, registry } = options;
-    this.breaker = circuitBreaker(handleAll, {
+    this.breaker = circuitBreaker(handleWhen(countsAgainstCircuit), {
       halfOpenAfter: breaker.resetMs,
       breaker: new ConsecutiveBreaker(breaker.failures),
     });
@@ -97,8 +101,12 @@ export class ServiceCalls {
     try {
       const reply = await this.policy.execute(async () => {
         const reply = await send().catch((error: unknown) => {
-          // Whether a broken connection may be retried depends on this request, known only here.
-          throw error instanceof Error && brokenConnection(error) && idempotent() ? new RetryableBreak(error) : error;
+          // Whether a broken connection may be retried, and whether a timeout counts, depends on
+          // this request, known only here.
+          if (!(error instanceof Error)) throw error;
+          if (brokenConnection(error) && idempotent()) throw new RetryableBreak(error);
+          if (failureReason(error) === 'timed out' && !neverDelivered(error) && !idempotent()) throw new UncountedTimeout(error);
+          throw error;
         });
         if (reply.status < 500) return reply;
         // Read to the end, so the connection goes back to the pool.
@@ -133,10 +141,33 @@ class RetryableBreak extends Error {
   }
 }
 
+/** A mutation that was delivered and not answered in time: see countsAgainstCircuit. */
+class UncountedTimeout extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+/**
+ * What opens the circuit, by operation type:
+ * - any operation: the service unreachable (refused, reset or timed-out connection, unknown
+ *   host) or answering 5xx: it is down or broken for every operation;
+ * - a query: no answer within the timeout as well: reads are what a hung service fails first, and
+ *   failing them fast is what the circuit is for;
+ * - a mutation: not a timeout. It was delivered and may have been committed, so the caller must
+ *   find out anyway; and a mutation is slow because of what it does (a dependency of its own, a
+ *   lock), which says nothing about the service's other operations. It resets nothing either: a
+ *   hung service's queries still open the circuit. Cockatiel closes a half-open circuit on an
+ *   error that does not count, so such a mutation as the probe closes it (the service took it).
+ */
+function countsAgainstCircuit(error: Error): boolean {
+  return !(error instanceof UncountedTimeout);
+}
+
 function reasonOf(error: unknown): string {
   if (error instanceof BrokenCircuitError) return 'circuit open';
   if (error instanceof ServerError) return error.message;
-  return failureReason(error instanceof RetryableBreak ? error.cause : error);
+  return failureReason(error instanceof RetryableBreak || error instanceof UncountedTimeout ? error.cause : error);
 }
 
 const codeOf = (error: Error): unknown => (error as { code?: unknown }).code;

@@ -1,11 +1,13 @@
 // A subgraph that is down or hangs degrades the answer, not the gateway: the fields it owns come
 // back null with a SERVICE_UNAVAILABLE error and the rest of the query still answers; its circuit
 // opens, so further calls fail at once; and when it is back, the same gateway process serves it
-// again without a restart. Real processes: the product subgraph is stopped and started again.
+// again without a restart. Real processes: the product subgraph is stopped and started again. A
+// mutation that is slow because of what it waits for does not open the circuit for the rest.
+import pg from 'pg';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { graphql, type Endpoint, type GraphQLResponse } from '../support/graphql';
+import { graphql, ok, type Endpoint, type GraphQLResponse } from '../support/graphql';
 import { scrapeMetric } from '../support/metrics';
-import { describeWithRedis } from '../support/requirements';
+import { describeWithRedis, describeWithServers } from '../support/requirements';
 import { startStack, type Stack } from '../support/stack';
 import { pollUntil } from '../support/poll';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
@@ -122,4 +124,48 @@ describeWithRedis('a subgraph outage', () => {
       expect((await readUntilRecovered(gateway)).data?.order.items[0].product).toEqual({ name: 'Outage Widget' });
     }, 60_000);
   });
+});
+
+describeWithServers('a mutation slower than the timeout', () => {
+  it('should time it out without opening the circuit for the rest, and send it once', async () => {
+    const gateway = await stack.start('gateway', { SUBGRAPH_TIMEOUT_MS: '1000' });
+    const endpoint = as(ADMIN, gateway.url, 'gateway');
+    const productId = await createProduct(stack.admin, { stock: 10, name: 'Locked Widget' });
+    const ADJUST = `mutation ($id: ID!) { adjustStock(id: $id, delta: 1) { stock } }`;
+    const stock = async () =>
+      (await ok(stack.admin, `query ($id: ID!) { product(id: $id) { stock } }`, { id: productId })).product.stock as number;
+
+    // What the mutations wait for: the product's row, locked as a long transaction would.
+    const lock = new pg.Client({ connectionString: databases.product });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('SELECT 1 FROM products WHERE id = $1 FOR UPDATE', [productId]);
+      // CIRCUIT_BREAKER_FAILURES is 2: three timeouts that counted would open the circuit.
+      for (let i = 0; i < 3; i += 1) {
+        const response = await graphql(endpoint, ADJUST, { id: productId });
+        expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE', service: 'product' } });
+        expect(response.errors?.[0]?.message).toMatch(/timed out/);
+      }
+      expect(await scrapeMetric(gateway.url, 'circuit_breaker_state', { subgraph: 'product' })).toBe(0);
+      const read = await graphql(
+        endpoint,
+        `
+          query ($id: ID!) {
+            product(id: $id) {
+              name
+            }
+          }
+        `,
+        { id: productId },
+      );
+      expect(read).toEqual({ status: 200, data: { product: { name: 'Locked Widget' } } });
+      expect(await stock()).toBe(10);
+    } finally {
+      await lock.query('COMMIT');
+      await lock.end();
+    }
+    // Each timed-out mutation was delivered once and commits once the lock is gone; none was resent.
+    expect(await pollUntil(stock, (value) => value === 13, { timeoutMs: 10_000 })).toBe(13);
+  }, 60_000);
 });

@@ -4,7 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as pause } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
-import { post } from '../../shared/http/http-client';
+import { errors } from 'undici';
+import { post, type HttpReply } from '../../shared/http/http-client';
 import { ServiceCalls } from '../../shared/http/resilience';
 import { createLogger } from '../../shared/logger';
 
@@ -90,5 +91,82 @@ describe('calls between services', () => {
     expect((await policy.run(send(), { idempotent: () => true })).status).toBe(200);
     expect((await policy.run(send(), { idempotent: () => true })).status).toBe(200);
     expect(received).toBe(4);
+  });
+});
+
+/** A call that fails as undici does, after `ms` of the (fake) clock. */
+function failingAfter(ms: number, error: () => Error): () => Promise<HttpReply> {
+  return () => new Promise((_, reject) => setTimeout(() => reject(error()), ms));
+}
+
+const answering = (): (() => Promise<HttpReply>) => () => post(url, { headers: {}, body: '{}', timeoutMs: 2_000 });
+const timedOut = () => new errors.HeadersTimeoutError();
+const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+const QUERY = { idempotent: () => true };
+const MUTATION = { idempotent: () => false };
+
+/** Runs `call` to its end on the fake clock, `ms` later. */
+async function settle<T>(call: Promise<T>, ms: number): Promise<T | GraphQLError> {
+  const settled = call.catch((error: unknown) => error as GraphQLError);
+  await jest.advanceTimersByTimeAsync(ms);
+  return settled;
+}
+
+describe('what counts against the circuit', () => {
+  const TIMEOUT_MS = 10_000;
+  const RESET_MS = 5_000;
+
+  beforeEach(() => {
+    // Timers and clock only: the HTTP server above answers on real sockets.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'queueMicrotask'] });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('should keep the circuit closed for queries when mutations time out, however many', async () => {
+    const policy = calls(2, RESET_MS);
+    for (let i = 0; i < 5; i += 1) {
+      const error = await settle(policy.run(failingAfter(TIMEOUT_MS, timedOut), MUTATION), TIMEOUT_MS);
+      expect((error as GraphQLError).message).toMatch(/timed out/);
+    }
+    expect((await policy.run(answering(), QUERY)).status).toBe(200);
+    expect(received).toBe(1);
+  });
+
+  it('should neither count nor reset on a timed-out mutation: queries that time out in between still open the circuit', async () => {
+    const policy = calls(2, RESET_MS);
+    await settle(policy.run(failingAfter(TIMEOUT_MS, timedOut), QUERY), TIMEOUT_MS);
+    await settle(policy.run(failingAfter(TIMEOUT_MS, timedOut), MUTATION), TIMEOUT_MS);
+    await settle(policy.run(failingAfter(TIMEOUT_MS, timedOut), QUERY), TIMEOUT_MS);
+    const error = await settle(policy.run(answering(), QUERY), 0);
+    expect((error as GraphQLError).message).toMatch(/circuit open/);
+    expect(received).toBe(0);
+
+    // Open for its reset time, then one probe closes it again.
+    await jest.advanceTimersByTimeAsync(RESET_MS);
+    expect((await policy.run(answering(), QUERY)).status).toBe(200);
+    expect(received).toBe(1);
+  });
+
+  it('should count a mutation that could not reach the service', async () => {
+    const policy = calls(2, RESET_MS);
+    // Each refused attempt is retried once (never delivered): two failures, the circuit opens.
+    const error = await settle(policy.run(failingAfter(0, refused), MUTATION), 100);
+    expect((error as GraphQLError).message).toMatch(/unreachable/);
+    const next = await settle(policy.run(answering(), MUTATION), 0);
+    expect((next as GraphQLError).message).toMatch(/circuit open/);
+    expect(received).toBe(0);
+  });
+
+  it('should count a mutation answered with a 5xx', async () => {
+    const policy = calls(2, RESET_MS);
+    behaviour = 'fail';
+    for (let i = 0; i < 2; i += 1) {
+      expect(((await settle(policy.run(send(), MUTATION), 0)) as GraphQLError).message).toMatch(/HTTP 500/);
+    }
+    expect(((await settle(policy.run(send(), QUERY), 0)) as GraphQLError).message).toMatch(/circuit open/);
+    expect(received).toBe(2);
   });
 });
