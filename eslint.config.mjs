@@ -49,6 +49,8 @@ export default tseslint.config(
           patterns: [{ regex: '^(@[^/]+/)?[^./][^/]*/dist/', message: "A package's dist/ is private: import its public entry." }],
         },
       ],
+      // A value a closure reads before it is assigned (readiness checks before start-up ends).
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],

@@ -65,7 +65,9 @@ export async function seed(urls: Partial<Record<SubgraphName, string>> = {}, opt
     }
     const data = await generateShopData({ referenceDate: options.referenceDate, sizes: options.sizes });
     await writeShopData(dbs, data);
-    const counts = Object.fromEntries(Object.entries(data as unknown as Record<string, unknown[]>).map(([table, rows]) => [table, rows.length])) as SeedCounts;
+    const counts = Object.fromEntries(
+      Object.entries(data as unknown as Record<string, unknown[]>).map(([table, rows]) => [table, rows.length]),
+    ) as SeedCounts;
     return withSummary({ seeded: true, counts, durationMs: Math.round(performance.now() - started) });
   } finally {
     await Promise.all(SUBGRAPHS.map((name) => dbs[name].$disconnect()));

@@ -33,12 +33,12 @@ export interface SubgraphDeps<Db, Config> {
 
 export interface SubgraphRuntime<Db extends SubgraphDb, Config extends SubgraphConfig> {
   name: SubgraphName;
-  readConfig(env: EnvReader): Config;
-  createDb(config: Config): Db;
-  // any: the context type is the subgraph's own business; here a server is only started and stopped.
-  createServer(deps: SubgraphDeps<Db, Config>): Promise<SubgraphServer<any>>;
+  readConfig: (env: EnvReader) => Config;
+  createDb: (config: Config) => Db;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the context type is the subgraph's own business; here a server is only started and stopped.
+  createServer: (deps: SubgraphDeps<Db, Config>) => Promise<SubgraphServer<any>>;
   /** What runs beside the server: outbox relay, event consumers. */
-  createWorkers?(deps: SubgraphDeps<Db, Config>): Worker[];
+  createWorkers?: (deps: SubgraphDeps<Db, Config>) => Worker[];
 }
 
 /** Readiness of a subgraph: its database answers. */
@@ -48,17 +48,17 @@ export async function checkDatabase(db: SubgraphDb): Promise<void> {
 
 export interface SubgraphDefinition<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext> {
   name: SubgraphName;
-  readConfig(env: EnvReader): Config;
-  createDb(config: NoInfer<Config>): Db;
+  readConfig: (env: EnvReader) => Config;
+  createDb: (config: NoInfer<Config>) => Db;
   resolvers: SubgraphResolvers<TContext>;
   /**
    * Called once per process with what lives as long as it (database, clients of other services)
    * and returns the per-request context factory, given the request's caller: DataLoaders live
    * exactly as long as one request.
    */
-  contextFactory(deps: SubgraphDeps<Db, Config>): (viewer: Viewer) => TContext;
+  contextFactory: (deps: SubgraphDeps<Db, Config>) => (viewer: Viewer) => TContext;
   /** What runs beside the server: outbox relay, event consumers. */
-  workers?(deps: SubgraphDeps<Db, Config>): Worker[];
+  workers?: (deps: SubgraphDeps<Db, Config>) => Worker[];
 }
 
 /** A subgraph's runtime from its definition: every subgraph's server is built the same way. */
