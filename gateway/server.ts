@@ -5,7 +5,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import cors from 'cors';
 import { Counter, Gauge } from 'prom-client';
-import { createEventBus } from '../shared/events/bus';
+import { createEventBus } from '../shared/events/create-event-bus';
 import { post } from '../shared/http/http-client';
 import { ServiceCalls } from '../shared/http/resilience';
 import type { Logger } from '../shared/logger';

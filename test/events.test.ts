@@ -5,7 +5,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { EnvReader, readEventBusConfig, readSubgraphConfig } from '../shared/config';
-import { createEventBus, type EventBus } from '../shared/events/bus';
+import type { EventBus } from '../shared/events/bus';
+import { createEventBus } from '../shared/events/create-event-bus';
 import { redisSink } from '../shared/events/redis-bus';
 import { StreamConsumer, type EventHandlers, type StreamConsumerOptions } from '../shared/events/consumer';
 import type { EventEnvelope, EventPayloads } from '../shared/events/contracts';

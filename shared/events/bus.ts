@@ -2,13 +2,11 @@
 // consumer group that handles the events it reacts to, and stream tails for fan-out readers.
 // Two transports behind one interface: Redis Streams, shared by every process of a deployment,
 // and an in-process bus for when the whole supergraph runs in one process (`npm start` on a
-// machine without Redis).
+// machine without Redis). The interface only: ./create-event-bus.ts picks the transport, so the
+// transports can implement it without importing themselves back.
 import type { EntityGenerations } from '../cache/entity-generations';
-import type { Logger } from '../logger';
 import type { EventHandlers } from './consumer';
 import type { EventEnvelope } from './contracts';
-import { InProcessEventBus } from './in-process-bus';
-import { RedisEventBus } from './redis-bus';
 import type { Worker } from './worker';
 
 export interface EventBusConfig {
@@ -69,10 +67,4 @@ export interface EventBus {
   /** Readiness: throws while the bus is unreachable. */
   checkConnected(): void;
   close(): Promise<void>;
-}
-
-export function createEventBus(config: EventBusConfig, service: string, logger: Logger): EventBus {
-  return config.redisUrl
-    ? new RedisEventBus({ ...config, redisUrl: config.redisUrl }, service, logger)
-    : new InProcessEventBus(config, service, logger);
 }

@@ -1,7 +1,8 @@
 // The start-up sequence every subgraph shares: config, migrations, database, server, listen.
 import { EnvReader, type SubgraphConfig } from '../config';
 import { applyMigrations } from '../db/migrations';
-import { createEventBus, type EventBus, type Worker } from '../events/bus';
+import type { EventBus, Worker } from '../events/bus';
+import { createEventBus } from '../events/create-event-bus';
 import { registerEventMetrics } from '../events/metrics';
 import { createLogger, type Logger } from '../logger';
 import { countsAsStatement, createMetrics, type Metrics } from '../metrics';

@@ -3,7 +3,8 @@
 // the consumer groups' lag, read from real processes, a real database and a real Redis.
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { createEventBus, type EventBus } from '../../shared/events/bus';
+import type { EventBus } from '../../shared/events/bus';
+import { createEventBus } from '../../shared/events/create-event-bus';
 import { boundedRead, registerEventMetrics, type RawQueries } from '../../shared/events/metrics';
 import { streamKey } from '../../shared/events/streams';
 import { createLogger } from '../../shared/logger';

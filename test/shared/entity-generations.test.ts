@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { GENERATIONS_RECOVERY_MS, RedisEntityGenerations, type EntityGenerations } from '../../shared/cache/entity-generations';
-import { createEventBus, type EventBus, type EventBusConfig } from '../../shared/events/bus';
+import type { EventBus, EventBusConfig } from '../../shared/events/bus';
+import { createEventBus } from '../../shared/events/create-event-bus';
 import { closeRedis, createRedis } from '../../shared/events/redis';
 import { createLogger } from '../../shared/logger';
 import { TEST_EVENTS_PREFIX, TEST_REDIS_URL, deleteKeys } from '../support/events';
