@@ -10,6 +10,17 @@ export function isId(value: string): boolean {
   return UUID.test(value);
 }
 
+/**
+ * The one spelling of an id: ids are UUIDs, which match whatever the case of their hex digits,
+ * while strings (map keys, event payloads, cache keys) do not. Applied where ids enter a service
+ * (shared/graphql/normalize-ids.ts, the gateway's subscriptions), so that everything after
+ * compares lower-case ids only. Anything that is not an id is returned as it is, for requireId to
+ * refuse with the client's own spelling.
+ */
+export function normalizeId(value: string): string {
+  return isId(value) ? value.toLowerCase() : value;
+}
+
 /** An id argument: a malformed one is bad input, not a database error. */
 export function requireId(value: string, field = 'id'): string {
   if (!isId(value)) throw badUserInput(`${field} must be a valid id, got ${JSON.stringify(value)}.`, field);

@@ -20,6 +20,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import { requireId } from '../../shared/validation';
 
 export const SUBSCRIPTION_FIELD = 'orderStatusChanged';
 const EVENT_QUERY_FIELD = 'orderStatusChange';
@@ -31,7 +32,7 @@ export interface EventQuery {
   operationName: string | undefined;
   /** The client's variables that the query still uses. */
   variables: Record<string, unknown>;
-  /** Which order the subscriber watches; null for every order it may see. */
+  /** Which order the subscriber watches, lower-case (requireId); null for every order it may see. */
   orderId: string | null;
 }
 
@@ -86,7 +87,9 @@ export function toEventQuery(
     query: print({ kind: Kind.DOCUMENT, definitions: [query, ...keptFragments] }),
     operationName: operation.name?.value,
     variables: Object.fromEntries(Object.entries(variables).filter(([name]) => used.variables.has(name))),
-    orderId: orderId ?? null,
+    // The hub files subscribers under this id and matches events' ids against it: one spelling,
+    // and an id that cannot exist is refused here rather than watched forever.
+    orderId: orderId == null ? null : requireId(orderId, 'orderId'),
   };
 }
 

@@ -5,6 +5,7 @@ import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode, type GraphQLResolveInfo, type GraphQLScalarType } from 'graphql';
 import { IDENTITY_HEADER, viewerFromHeader } from '../auth/internal-token';
 import type { Viewer } from '../auth/identity';
+import { normalizeIdArguments } from '../graphql/normalize-ids';
 import type { SubgraphConfig } from '../config';
 import type { Logger } from '../logger';
 import { subgraphSchemaPath } from '../paths';
@@ -59,7 +60,10 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     // The one cast between the generated types and Apollo's: GraphQLResolverMap has every resolver
     // take (parent, args, context, info), where `__resolveReference` takes (reference, context,
     // info); its context is `unknown` because Apollo only passes along what createContext made.
-    schema: buildSubgraphSchema([{ typeDefs: loadTypeDefs(name), resolvers: resolvers as GraphQLResolverMap<unknown> }]),
+    // Ids arrive in their one spelling, whichever a client used (shared/graphql/normalize-ids.ts).
+    schema: normalizeIdArguments(
+      buildSubgraphSchema([{ typeDefs: loadTypeDefs(name), resolvers: resolvers as GraphQLResolverMap<unknown> }]),
+    ),
     ...sharedApolloOptions<TContext>(config, logger, service.httpServer, { isSubgraph: true, metrics: service.metrics }),
   });
   await apollo.start();

@@ -1,7 +1,7 @@
 // Order status subscriptions on the gateway's endpoint (graphql-ws), end to end: two gateways and
 // two order-subgraph instances on one Redis, every service a real process.
 import WebSocket from 'ws';
-import { ADMIN, as } from '../support/auth';
+import { ADMIN, as, customer } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import type { Endpoint } from '../support/graphql';
 import { TEST_EVENTS_PREFIX } from '../support/events';
@@ -121,6 +121,21 @@ describe('order status subscriptions', () => {
     expect(one.results).toHaveLength(1);
   });
 
+  it("should deliver a customer's own order to them whatever the case of the id they watch it by", async () => {
+    const everything = await watch(stack.admin, EVERYTHING);
+    const orderId = await confirmedOrder(everything);
+    const own = stack.as(customer(buyer));
+    const query = `subscription ($id: ID) { orderStatusChanged(orderId: $id) { orderId to } }`;
+    const spellings = [orderId.toUpperCase(), orderId.replace(/[a-f]/, (digit) => digit.toUpperCase())];
+    expect(spellings.filter((spelling) => spelling !== orderId)).toHaveLength(2);
+    const [upper, mixed] = await Promise.all(spellings.map((id) => watch(own, query, { id })));
+    await payForOrder(stack.admin, orderId);
+    // The id comes back in its one spelling: the order's, as every other field gives it.
+    for (const subscription of [upper!, mixed!]) {
+      expect((await subscription.waitFor(1))[0]?.data).toEqual({ orderStatusChanged: { orderId, to: 'PAID' } });
+    }
+  });
+
   itWithRedis(
     'should deliver changes committed through either order instance to subscribers on both gateways, exactly once each, in order',
     async () => {
@@ -195,6 +210,15 @@ describe('order status subscriptions', () => {
         client,
       );
       expect(JSON.stringify((await badVariable.ended).error)).toMatch(/Variable \\"\$id\\" got invalid value/);
+      // An id no order can have is refused, rather than watched for ever.
+      const notAnId = await subscribe(
+        stack.admin,
+        `subscription ($id: ID) { orderStatusChanged(orderId: $id) { to } }`,
+        { id: 'order-42' },
+        client,
+      );
+      const refused = { error: (await notAnId.ended).error, results: notAnId.results };
+      expect(JSON.stringify(refused)).toMatch(/orderId must be a valid id.*BAD_USER_INPUT/);
     } finally {
       await client.dispose();
     }
