@@ -1,15 +1,18 @@
 // Authentication at the edge: the gateway verifies a client's access token once per request (or
-// once per WebSocket) and from then on carries the caller to subgraphs only as a token signed
-// with the internal secret. Identity headers a client sends are never forwarded.
+// once per WebSocket, re-checked while it stays open) and from then on carries the caller to
+// subgraphs only as a token signed with the internal secret. Identity headers a client sends are
+// never forwarded.
 import type express from 'express';
-import { bearerToken, verifyAccessToken, type AccessTokenConfig } from '../shared/auth/access-token';
+import { GraphQLError } from 'graphql';
+import { bearerToken, type VerifiedAccessToken } from '../shared/auth/access-token';
+import type { AccessTokenVerificationConfig } from '../shared/auth/config';
 import { Viewer } from '../shared/auth/identity';
 import { signInternalToken, type InternalTokenConfig } from '../shared/auth/internal-token';
 import { ErrorCode } from '../shared/errors';
-import { GraphQLError } from 'graphql';
+import type { AccessTokenVerifier } from './access-tokens';
 
 export interface AuthConfig {
-  accessTokens: Omit<AccessTokenConfig, 'accessTokenTtlSeconds'>;
+  accessTokens: AccessTokenVerificationConfig;
   internal: InternalTokenConfig;
 }
 
@@ -20,7 +23,7 @@ export interface GatewayContext {
   identityToken(): string | undefined;
 }
 
-export function gatewayContext(viewer: Viewer, config: AuthConfig): GatewayContext {
+export function gatewayContext(viewer: Viewer, config: Pick<AuthConfig, 'internal'>): GatewayContext {
   let token: string | undefined;
   return {
     viewer,
@@ -33,20 +36,24 @@ export function gatewayContext(viewer: Viewer, config: AuthConfig): GatewayConte
 
 export interface Authenticated {
   viewer: Viewer;
-  /** When the access token expires, in seconds since the epoch. */
-  expiresAt: number;
+  /** The verified token: its expiry (seconds since the epoch) and account version. */
+  token: VerifiedAccessToken;
 }
 
 /**
- * The caller an Authorization value names: anonymous without one; UNAUTHENTICATED (a GraphQLError)
- * for a malformed, forged or expired token, so a client with a bad token learns it at once
- * instead of silently seeing the anonymous view.
+ * The caller an Authorization value names: anonymous without one; a GraphQLError for a malformed,
+ * forged, expired or revoked token (UNAUTHENTICATED), so a client with a bad token learns it at
+ * once instead of silently seeing the anonymous view, or while no keys can be fetched
+ * (SERVICE_UNAVAILABLE).
  */
-export function authenticate(authorization: string | undefined, config: AuthConfig): Authenticated | null {
+export async function authenticate(
+  authorization: string | undefined,
+  verifier: AccessTokenVerifier,
+): Promise<Authenticated | null> {
   const token = bearerToken(authorization);
   if (!token) return null;
-  const { expiresAt, ...identity } = verifyAccessToken(token, config.accessTokens);
-  return { viewer: new Viewer(identity), expiresAt };
+  const verified = await verifier.verify(token);
+  return { viewer: new Viewer({ userId: verified.userId, role: verified.role }), token: verified };
 }
 
 /** Viewer of a request, for the middleware after this one and for the GraphQL context. */
@@ -54,18 +61,21 @@ export function requestViewer(res: express.Response): Viewer {
   return (res.locals.viewer as Viewer | undefined) ?? Viewer.anonymous;
 }
 
-/** Express middleware: sets the request's viewer, or answers 401 in GraphQL's error shape. */
-export function authenticationMiddleware(config: AuthConfig): express.RequestHandler {
-  return (req, res, next) => {
+/** Express middleware: sets the request's viewer, or answers 401 (503) in GraphQL's error shape. */
+export function authenticationMiddleware(verifier: AccessTokenVerifier): express.RequestHandler {
+  return async (req, res, next) => {
+    let viewer: Viewer;
     try {
-      res.locals.viewer = authenticate(req.headers.authorization, config)?.viewer ?? Viewer.anonymous;
-      next();
+      viewer = (await authenticate(req.headers.authorization, verifier))?.viewer ?? Viewer.anonymous;
     } catch (error) {
-      const message = error instanceof GraphQLError ? error.message : 'The access token is not valid.';
-      res
-        .status(401)
-        .set('WWW-Authenticate', 'Bearer error="invalid_token"')
-        .json({ errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+      const known = error instanceof GraphQLError ? error : undefined;
+      const code = (known?.extensions.code as ErrorCode | undefined) ?? ErrorCode.UNAUTHENTICATED;
+      if (code === ErrorCode.UNAUTHENTICATED) res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      else res.status(503).set('Retry-After', '5');
+      res.json({ errors: [{ message: known?.message ?? 'The access token is not valid.', extensions: { code } }] });
+      return;
     }
+    res.locals.viewer = viewer;
+    next();
   };
 }

@@ -1,5 +1,5 @@
-import { readAccessTokenConfig, readInternalTokenConfig } from '../shared/auth/config';
-import { EnvReader, readEventBusConfig, readServiceConfig, type ServiceConfig } from '../shared/config';
+import { readAccessTokenVerificationConfig, readInternalTokenConfig } from '../shared/auth/config';
+import { defaultSubgraphUrl, EnvReader, readEventBusConfig, readServiceConfig, type ServiceConfig } from '../shared/config';
 import type { EventBusConfig } from '../shared/events/bus';
 import { readBreakerConfig, type BreakerConfig } from '../shared/http/resilience';
 import type { AuthConfig } from './auth';
@@ -48,7 +48,7 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     limits: readLimitsConfig(env),
     entityCache: env.oneOf('ENTITY_CACHE', ['on', 'off'], 'on') === 'on',
     coalesceQueries: env.oneOf('COALESCE_QUERIES', ['on', 'off'], 'on') === 'on',
-    accessTokens: readAccessTokenConfig(env),
+    accessTokens: readAccessTokenVerificationConfig(env, subgraphUrls.user ?? defaultSubgraphUrl('user')),
     internal: readInternalTokenConfig(env),
   };
 }

@@ -12,6 +12,7 @@ import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { sharedApolloOptions } from '../shared/server/apollo';
 import { createHttpService, mountGraphQL, type HttpService } from '../shared/server/http-service';
+import { createAccessTokenVerifier } from './access-tokens';
 import { authenticationMiddleware, gatewayContext, requestViewer, type GatewayContext } from './auth';
 import { SUPERGRAPH_SDL } from './supergraph-files';
 import { IDENTITY_HEADER } from '../shared/auth/internal-token';
@@ -33,6 +34,9 @@ export async function createGatewayServer(
   supergraphSdl = readFileSync(SUPERGRAPH_SDL, 'utf8'),
 ): Promise<GatewayServer> {
   const bus = createEventBus(config.events, 'gateway', logger);
+  // Public keys from the user subgraph, revocations from Redis (or this process's memory).
+  const accessTokens = createAccessTokenVerifier(config.accessTokens, config.events, logger);
+  await accessTokens.start();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {
@@ -97,6 +101,7 @@ export async function createGatewayServer(
     production: config.production,
     keepAliveMs: config.keepAliveMs,
     auth: config,
+    accessTokens: accessTokens.verifier,
     limits: limits.websocket,
   });
   await subscriptions.start();
@@ -104,7 +109,7 @@ export async function createGatewayServer(
     context: async (_req, res) => gatewayContext(requestViewer(res), config),
     middleware: [
       cors({ origin: config.corsOrigins, exposedHeaders: RATE_LIMIT_HEADERS }),
-      authenticationMiddleware(config),
+      authenticationMiddleware(accessTokens.verifier),
       ...limits.middleware,
     ],
     logger,
@@ -118,6 +123,7 @@ export async function createGatewayServer(
       await subscriptions.dispose();
       await apollo.stop();
       await bus.close();
+      await accessTokens.stop();
     },
   };
 }

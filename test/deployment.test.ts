@@ -122,9 +122,12 @@ describe('docker-compose.yml', () => {
     for (const name of [...SUBGRAPHS, 'gateway']) {
       expect(service(name).environment?.INTERNAL_SECRET).toEqual(fromEnvironment('INTERNAL_SECRET'));
     }
-    // Access tokens are signed by the user subgraph and verified by the gateway; no one else holds the key.
-    for (const name of ['user', 'gateway']) expect(service(name).environment?.JWT_SECRET).toEqual(fromEnvironment('JWT_SECRET'));
-    for (const name of ['product', 'order', 'payment']) expect(service(name).environment?.JWT_SECRET).toBeUndefined();
+    // Access tokens are signed by the user subgraph alone: the gateway verifies them with the public
+    // keys it fetches from it, and no other service holds any key.
+    expect(service('user').environment?.ACCESS_TOKEN_SIGNING_KEY).toEqual(fromEnvironment('ACCESS_TOKEN_SIGNING_KEY'));
+    for (const name of ['gateway', 'product', 'order', 'payment']) {
+      expect(Object.keys(service(name).environment ?? {}).filter((key) => key.startsWith('ACCESS_TOKEN'))).toEqual([]);
+    }
     // One-shot database jobs hold database URLs only.
     for (const name of [...SUBGRAPHS.map((subgraph) => `migrate-${subgraph}`), 'seed']) {
       expect(Object.keys(service(name).environment ?? {}).filter((key) => !key.endsWith('_DATABASE_URL'))).toEqual(['NODE_ENV']);

@@ -13,8 +13,7 @@ import { createTestDatabases, missingDatabaseUrl, type TestDatabases } from './s
 import { runSeedCli, type CliRun } from './support/seed';
 import { startTestSubgraph } from './support/subgraphs';
 import { ok } from './support/graphql';
-import { TEST_ACCESS_TOKENS } from './support/auth';
-import { verifyAccessToken } from '../shared/auth/access-token';
+import { verifyIssuedToken } from './support/auth';
 import { userSubgraph } from '../subgraphs/user/server';
 import { DEMO_ACCOUNTS } from '../prisma/seed/demo-accounts';
 
@@ -161,7 +160,7 @@ describe('seed', () => {
       for (const account of Object.values(DEMO_ACCOUNTS)) {
         const { login } = await ok(users.url, LOGIN, { email: account.email, password: account.password });
         expect(login.user).toMatchObject({ email: account.email, role: account.role });
-        expect(verifyAccessToken(login.accessToken, TEST_ACCESS_TOKENS)).toMatchObject({
+        expect(await verifyIssuedToken(login.accessToken)).toMatchObject({
           userId: login.user.id,
           role: account.role,
         });

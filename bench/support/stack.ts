@@ -1,9 +1,9 @@
 // The real stack for benchmarks: fresh databases on the PostgreSQL server, the four subgraphs and
 // our gateway as their own processes in production mode, and the secrets a run makes for itself.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { signAccessToken } from '../../shared/auth/access-token';
-import { readAccessTokenConfig } from '../../shared/auth/config';
+import { readAccessTokenSigningConfig } from '../../shared/auth/config';
 import type { Identity } from '../../shared/auth/identity';
 import { EnvReader } from '../../shared/config';
 import { applyMigrations } from '../../shared/db/migrations';
@@ -15,15 +15,20 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Names this run's databases and event streams, so that runs never meet. */
 export const RUN_ID = randomBytes(3).toString('hex');
 
-// The stack runs in production mode, which refuses the development secrets: a run makes its own.
-export const SECRETS = { JWT_SECRET: randomBytes(32).toString('hex'), INTERNAL_SECRET: randomBytes(32).toString('hex') };
+// The stack runs in production mode, which refuses the development secrets and key: a run makes its own.
+export const SECRETS = {
+  ACCESS_TOKEN_SIGNING_KEY: JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
+  INTERNAL_SECRET: randomBytes(32).toString('hex'),
+};
 
 export type Secrets = typeof SECRETS;
 
 /** An Authorization header value for `identity`, valid for the whole run. */
 export function bearer(identity: Identity, secrets: Secrets = SECRETS): string {
-  const config = readAccessTokenConfig(new EnvReader({ NODE_ENV: 'production', ...secrets }));
-  return `Bearer ${signAccessToken(identity, { ...config, accessTokenTtlSeconds: 6 * 60 * 60 }).token}`;
+  const config = readAccessTokenSigningConfig(new EnvReader({ NODE_ENV: 'production', ...secrets }));
+  // A session of its own, which nothing revokes, at the version of an account never changed.
+  const session = { sessionId: randomUUID(), version: 0 };
+  return `Bearer ${signAccessToken(identity, session, config.signingKey, { ...config, ttlSeconds: 6 * 60 * 60 }).token}`;
 }
 
 /** Sends one operation; throws on GraphQL errors. `any`: benchmarks read a few known fields. */

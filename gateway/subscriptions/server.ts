@@ -4,15 +4,24 @@
 // each change through its own query pipeline, once per group of identical subscriptions.
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { GraphQLError, getOperationAST, OperationTypeNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  getOperationAST,
+  OperationTypeNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { CloseCode, type Context as ConnectionContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { EventBus, Worker } from '../../shared/events/bus';
 import type { EventEnvelope } from '../../shared/events/contracts';
+import type { VerifiedAccessToken } from '../../shared/auth/access-token';
 import { Viewer } from '../../shared/auth/identity';
 import type { Logger } from '../../shared/logger';
+import type { AccessTokenVerifier } from '../access-tokens';
 import { authenticate, gatewayContext, type AuthConfig, type GatewayContext } from '../auth';
 import type { WebSocketLimits } from '../limits/websocket';
 import { DocumentCache } from './document-cache';
@@ -30,6 +39,8 @@ export interface SubscriptionServerOptions {
   production: boolean;
   keepAliveMs: number;
   auth: AuthConfig;
+  /** Checks each socket's access token when it connects, and for revocation while it is open. */
+  accessTokens: AccessTokenVerifier;
   /** Rate limits for connections and operations, and the query limits, as over HTTP. */
   limits: WebSocketLimits;
 }
@@ -46,7 +57,7 @@ export interface SubscriptionServer {
 const ORDER_VISIBLE = `query OrderVisible($id: ID!) { order(id: $id) { id } }`;
 
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
-  const { httpServer, apollo, schema, bus, logger, metrics, production, keepAliveMs, auth, limits } = options;
+  const { httpServer, apollo, schema, bus, logger, metrics, production, keepAliveMs, auth, accessTokens, limits } = options;
 
   const runQuery = async (
     viewer: Viewer,
@@ -82,13 +93,13 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   });
 
   const documents = new DocumentCache({ limits: limits.operations });
-  const connections = new Connections(auth);
+  const connections = new Connections(accessTokens);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const cleanup = useServer(
     {
       isProd: production,
       // Attempts count against the address's rate limit before authentication, failed ones too.
-      onConnect: async (ctx) => (await limits.admitConnection(ctx.extra.request, ctx.extra.socket)) && connections.open(ctx),
+      onConnect: async (ctx) => (await limits.admitConnection(ctx.extra.request, ctx.extra.socket)) && connections.connect(ctx),
       onClose: (ctx) => connections.close(ctx),
       // Each operation spends from its user's rate limit; then it is parsed and validated (once per
       // distinct text) against the supergraph and the query limits, and its cost estimated with its
@@ -153,6 +164,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     dispose: async () => {
       // Sockets first: each gets its 1001 Going Away before anything else is torn down.
       await cleanup.dispose();
+      connections.dispose();
       await tail.stop();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
@@ -162,18 +174,26 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 /**
  * Who is on each socket. A socket authenticates once, in connection_init's payload
  * (`{ "authorization": "Bearer <access token>" }`): without a token it is closed with 4401
- * Unauthorized, with a bad one 4403 Forbidden. When the token expires the socket is closed with
- * 4401, and the client reconnects with a fresh one.
+ * Unauthorized, with a bad one 4403 Forbidden. When the token expires, or is revoked (its session's
+ * logout, its account's deletion or change of role: checked every REVOCATION_SWEEP_MS), the socket
+ * is closed with 4401, and the client reconnects with a fresh token.
  */
 class Connections {
-  private readonly viewers = new WeakMap<object, Viewer>();
-  private readonly expiries = new WeakMap<object, NodeJS.Timeout>();
+  private readonly open = new Map<object, Open>();
+  private readonly sweep: NodeJS.Timeout;
+  private sweeping = false;
 
-  constructor(private readonly auth: AuthConfig) {}
+  constructor(private readonly accessTokens: AccessTokenVerifier) {
+    this.sweep = setInterval(() => {
+      // One sweep at a time, however slowly Redis answers.
+      if (this.sweeping) return;
+      this.sweeping = true;
+      void this.closeRevoked().finally(() => (this.sweeping = false));
+    }, REVOCATION_SWEEP_MS);
+    this.sweep.unref();
+  }
 
-  open(
-    ctx: ConnectionContext<Record<string, unknown> | undefined, { socket: { close(code: number, reason: string): void } }>,
-  ): boolean {
+  async connect(ctx: ConnectionContext<Record<string, unknown> | undefined, { socket: Socket }>): Promise<boolean> {
     const params = ctx.connectionParams ?? {};
     const authorization = params.authorization ?? params.Authorization;
     if (typeof authorization !== 'string' || !authorization) {
@@ -182,33 +202,68 @@ class Connections {
     }
     let verified;
     try {
-      verified = authenticate(authorization, this.auth);
+      verified = await authenticate(authorization, this.accessTokens);
     } catch {
       return false; // graphql-ws closes with 4403 Forbidden
     }
     if (!verified) return false;
-    this.viewers.set(ctx, verified.viewer);
+    // Closed while its token was being checked: onClose has come and gone, nothing to keep.
+    if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
     const expiry = setTimeout(
       () => ctx.extra.socket.close(CloseCode.Unauthorized, 'Access token expired'),
-      Math.max(0, verified.expiresAt * 1000 - Date.now()),
+      Math.max(0, verified.token.expiresAt * 1000 - Date.now()),
     );
     expiry.unref();
-    this.expiries.set(ctx, expiry);
+    this.open.set(ctx, { viewer: verified.viewer, token: verified.token, socket: ctx.extra.socket, expiry });
     return true;
   }
 
   close(ctx: object): void {
-    clearTimeout(this.expiries.get(ctx));
+    clearTimeout(this.open.get(ctx)?.expiry);
+    this.open.delete(ctx);
   }
 
   /** The viewer of the connection an operation came on (its context is `{ connection }`). */
   viewer(contextValue: unknown): Viewer {
     const connection = (contextValue as { connection?: object } | undefined)?.connection;
-    const viewer = connection && this.viewers.get(connection);
+    const viewer = connection && this.open.get(connection)?.viewer;
     if (!viewer) throw new Error('operation on an unauthenticated connection');
     return viewer;
   }
+
+  dispose(): void {
+    clearInterval(this.sweep);
+  }
+
+  /** Closes the sockets whose token was revoked (the verifier reads each session at most every 2 s). */
+  private async closeRevoked(): Promise<void> {
+    await Promise.all(
+      [...this.open].map(async ([ctx, { token, socket }]) => {
+        try {
+          await this.accessTokens.requireCurrent(token);
+        } catch {
+          this.close(ctx);
+          socket.close(CloseCode.Unauthorized, 'Access token revoked: sign in again');
+        }
+      }),
+    );
+  }
 }
+
+interface Socket {
+  readonly readyState: number;
+  close(code: number, reason: string): void;
+}
+
+interface Open {
+  viewer: Viewer;
+  token: VerifiedAccessToken;
+  socket: Socket;
+  expiry: NodeJS.Timeout;
+}
+
+/** How often open sockets are checked for revoked tokens. */
+const REVOCATION_SWEEP_MS = 1_000;
 
 /** The operation's text, for running it through Apollo Server (which parses it again, cached). */
 function payloadText(args: ExecutionArgs): string {

@@ -1,5 +1,4 @@
-import type { AccessTokenConfig } from '../../shared/auth/access-token';
-import { readAccessTokenConfig } from '../../shared/auth/config';
+import { readAccessTokenSigningConfig, type AccessTokenSigningConfig } from '../../shared/auth/config';
 import { readSubgraphConfig, type EnvReader, type SubgraphConfig } from '../../shared/config';
 import type { LoginThrottleConfig } from './login-throttle';
 
@@ -7,7 +6,7 @@ const DAY_SECONDS = 24 * 60 * 60;
 
 export interface UserConfig extends SubgraphConfig {
   /** Signs the access tokens login, signUp and refresh hand out (the gateway verifies them). */
-  accessTokens: AccessTokenConfig;
+  accessTokens: AccessTokenSigningConfig;
   /** How long a refresh token may wait before it is used: REFRESH_TOKEN_TTL_SECONDS. */
   refreshTokenTtlSeconds: number;
   /** Failed logins an account may take within a window before login refuses it for the rest. */
@@ -17,7 +16,7 @@ export interface UserConfig extends SubgraphConfig {
 export function readUserConfig(env: EnvReader): UserConfig {
   return {
     ...readSubgraphConfig(env, 'user'),
-    accessTokens: readAccessTokenConfig(env),
+    accessTokens: readAccessTokenSigningConfig(env),
     refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 30 * DAY_SECONDS, { min: 60, max: 365 * DAY_SECONDS }),
     loginThrottle: {
       failuresPerAccount: env.int('LOGIN_FAILURES_PER_ACCOUNT', 10, { min: 0, max: 1_000_000 }),

@@ -9,7 +9,10 @@ export interface Context {
   db: Db;
   loaders: Loaders;
   logger: Logger;
-  /** How signUp, login and refresh sign access tokens and how long refresh tokens last. */
+  /**
+   * How signUp, login and refresh sign access tokens, how logout, deleteUser and role changes end
+   * them, and how long refresh tokens last.
+   */
   sessions: SessionConfig;
   /** Password guesses per account, shared by every request (and every instance, through Redis). */
   loginThrottle: LoginThrottle;

@@ -10,7 +10,7 @@ import type { User } from '../../prisma/user/generated/client';
 import type { Context } from './context';
 import type { Resolvers, UpdateUserInput } from './generated/graphql';
 import { hashPassword, MAX_PASSWORD_LENGTH, requirePassword, verifyPassword } from './passwords';
-import { endSession, refreshSession, startSession } from './sessions';
+import { endSession, refreshSession, revokeAccessTokens, startSession } from './sessions';
 
 /** The profile fields of createUser and updateUser, validated where given. */
 function validateUserInput(input: UpdateUserInput) {
@@ -99,8 +99,8 @@ export const resolvers = {
       return startSession(db, user, sessions);
     },
     refresh: (_, { refreshToken }, { db, sessions }) => refreshSession(db, refreshToken, sessions),
-    async logout(_, { refreshToken }, { db }) {
-      await endSession(db, refreshToken);
+    async logout(_, { refreshToken }, { db, sessions }) {
+      await endSession(db, refreshToken, sessions);
       return true;
     },
 
@@ -124,19 +124,27 @@ export const resolvers = {
       const data = validateUserInput(input);
       // Customers edit their own profile, never their own privileges.
       if (data.role !== undefined && !context.viewer.isAdmin) throw forbidden('Only administrators may change a role.');
+      const before = data.role === undefined ? null : await context.loaders.user.load(userId);
+      let user: User;
       try {
-        return await context.db.user.update({ where: { id: userId }, data });
+        user = await context.db.user.update({ where: { id: userId }, data });
       } catch (error) {
         throw clientError(error, id, data.email);
       }
+      // An access token carries the role it was signed with: a new role ends the account's tokens.
+      if (before && before.role !== user.role) await revokeAccessTokens(context.sessions, userId);
+      return user;
     },
-    async deleteUser(_, { id }, { db, viewer }) {
+    async deleteUser(_, { id }, { db, viewer, sessions }) {
       viewer.requireAdmin();
+      let user: User;
       try {
-        return await db.user.delete({ where: { id: requireId(id) } });
+        user = await db.user.delete({ where: { id: requireId(id) } });
       } catch (error) {
         throw clientError(error, id);
       }
+      await revokeAccessTokens(sessions, user.id);
+      return user;
     },
   },
 

@@ -1,7 +1,7 @@
 // What the deployment tests share: a service's environment as a deployment gives it, read by the
 // service's own configuration code, to prove the two agree (no variable the code needs is missing,
 // none set is ignored, the port it listens on is the one declared).
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readGatewayConfig } from '../../gateway/config';
 import { EnvReader, type ServiceConfig } from '../../shared/config';
 import type { SubgraphName } from '../../shared/services';
@@ -25,9 +25,13 @@ export const READ_ELSEWHERE = /^(OTEL_\w+|NODE_OPTIONS)$/;
 
 /**
  * A value of the shape a real secret has: URLs for the connection strings (with a password in
- * them), 40 random characters for signing keys.
+ * them), a private JWK for the access-token signing key (public ones for the previous keys), 40
+ * random characters for other secrets.
  */
 export function placeholderSecret(name: string): string {
+  const key = () => generateKeyPairSync('ed25519').privateKey;
+  if (name === 'ACCESS_TOKEN_SIGNING_KEY') return JSON.stringify(key().export({ format: 'jwk' }));
+  if (name === 'ACCESS_TOKEN_PREVIOUS_KEYS') return JSON.stringify([{ ...key().export({ format: 'jwk' }), d: undefined }]);
   const password = randomBytes(12).toString('hex');
   const database = /^(\w+)_DATABASE_URL$/.exec(name)?.[1]?.toLowerCase();
   if (database) return `postgresql://shop_${database}:${password}@db.example.internal:5432/shop_${database}`;

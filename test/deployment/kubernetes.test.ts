@@ -230,11 +230,11 @@ function expectServiceUrlsResolve(objects: KubeObject[], env: Record<string, str
   }
 }
 
-/** The secrets each service may hold: access-token keys only where tokens are signed or verified. */
+/** The secrets each service may hold: access-token keys only where tokens are signed (the gateway fetches public ones). */
 function expectedSecrets(name: ServiceName): string[] {
   const own = isSubgraphName(name) ? [`${name.toUpperCase()}_DATABASE_URL`] : [];
-  const jwt = name === 'user' || name === 'gateway' ? ['JWT_SECRET'] : [];
-  return [...jwt, 'INTERNAL_SECRET', 'REDIS_URL', ...own].sort();
+  const keys = name === 'user' ? ['ACCESS_TOKEN_SIGNING_KEY', 'ACCESS_TOKEN_PREVIOUS_KEYS'] : [];
+  return [...keys, 'INTERNAL_SECRET', 'REDIS_URL', ...own].sort();
 }
 
 /** The checks that must hold for the base and for every rendered overlay. */

@@ -2,13 +2,16 @@
 // tokens in the Authorization header and in graphql-ws connection_init, and every role's rules
 // as a client meets them, over HTTP and WebSocket. Each subgraph's own rules are tested in
 // test/subgraphs; here they are seen through the gateway, nested fields included.
-import { randomUUID } from 'node:crypto';
+import { createHmac, createPublicKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { CloseCode } from 'graphql-ws';
+import { signAccessToken } from '../../shared/auth/access-token';
+import { parseSigningKey } from '../../shared/auth/signing-keys';
 import { ADMIN, TEST_ACCESS_TOKENS, accessToken, customer, internalIdentity } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok, type Endpoint } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
+import { pollUntil } from '../support/poll';
 import { connect, subscribe, watcher, type TestSubscription } from '../support/subscriptions';
 import { createProduct, payForOrder, placeOrder, reached } from './helpers';
 
@@ -39,6 +42,16 @@ const ORDER = `query ($id: ID!) { order(id: $id) { id user { id email } items { 
 
 function withToken(token: string): Endpoint {
   return { url: stack.gatewayUrl, headers: { authorization: `Bearer ${token}` } };
+}
+
+/** A compact JWS of `header` and `claims`, signed by `signature` over its first two parts. */
+function jws(header: object, claims: object, signature: (input: Buffer) => Buffer): string {
+  const input = [header, claims].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.');
+  return `${input}.${signature(Buffer.from(input)).toString('base64url')}`;
+}
+
+function hmac(secret: string, input: Buffer): Buffer {
+  return createHmac('sha256', secret).update(input).digest();
 }
 
 async function signUp(name: string): Promise<Customer> {
@@ -130,16 +143,45 @@ describe('accounts through the gateway', () => {
   });
 
   it('should answer 401 UNAUTHENTICATED to a malformed, forged, expired or unsigned token', async () => {
-    const secret = TEST_ACCESS_TOKENS.jwtSecret;
-    const claims = { role: 'ADMIN', sub: ADMIN.userId, iss: TEST_ACCESS_TOKENS.issuer, aud: TEST_ACCESS_TOKENS.audience };
+    const ours = TEST_ACCESS_TOKENS.signingKey;
+    const theirs = parseSigningKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+    const now = Math.floor(Date.now() / 1000);
+    const { issuer, audience } = TEST_ACCESS_TOKENS;
+    const claims = {
+      sub: ADMIN.userId,
+      role: 'ADMIN',
+      sid: randomUUID(),
+      ver: 0,
+      iss: issuer,
+      aud: audience,
+      iat: now,
+      exp: now + 60,
+    };
+    const header = { alg: 'EdDSA', kid: ours.kid, typ: 'JWT' };
+    const session = { sessionId: randomUUID(), version: 0 };
+    const publicPem = createPublicKey(ours.privateKey).export({ format: 'pem', type: 'spki' }).toString();
     const tokens = {
       malformed: 'not-a-jwt',
-      forged: jwt.sign(claims, 'someone else’s secret of sufficient length!!', { expiresIn: 60 }),
-      expired: jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, secret),
-      unsigned: jwt.sign(claims, '', { algorithm: 'none', expiresIn: 60 }),
-      otherAudience: jwt.sign({ ...claims, aud: 'another-api' }, secret, { expiresIn: 60 }),
-      otherAlgorithm: jwt.sign(claims, secret, { algorithm: 'HS512', expiresIn: 60 }),
+      // Someone else's key, under the name of ours.
+      forged: jws(header, claims, (input) => sign(null, input, theirs.privateKey)),
+      // Someone else's key under its own name: the gateway looks it up in the JWKS, and finds nothing.
+      unknownKey: jws({ ...header, kid: theirs.kid }, claims, (input) => sign(null, input, theirs.privateKey)),
+      expired: signAccessToken(ADMIN, session, ours, { issuer, audience, ttlSeconds: -60 }).token,
+      unsigned: jwt.sign(claims, '', { algorithm: 'none' }),
+      otherAudience: signAccessToken(ADMIN, session, ours, { issuer, audience: 'another-api', ttlSeconds: 60 }).token,
+      otherIssuer: signAccessToken(ADMIN, session, ours, { issuer: 'someone-else', audience, ttlSeconds: 60 }).token,
+      // HMAC keyed with our public key, as if it were a shared secret (algorithm confusion).
+      publicKeyAsSecret: jws({ ...header, alg: 'HS256' }, claims, (input) => hmac(publicPem, input)),
+      // What signed access tokens before they were asymmetric.
+      formerSecret: jws({ alg: 'HS256', typ: 'JWT' }, claims, (input) =>
+        hmac('development-only-jwt-secret-do-not-use-in-production', input),
+      ),
+      withoutSession: jws(header, { ...claims, sid: undefined }, (input) => sign(null, input, ours.privateKey)),
+      withoutVersion: jws(header, { ...claims, ver: undefined }, (input) => sign(null, input, ours.privateKey)),
     };
+    // A control, made the same way with our key: the refusals below are for what each one changes.
+    const genuine = jws(header, claims, (input) => sign(null, input, ours.privateKey));
+    expect((await ok(withToken(genuine), `{ users { totalCount } }`)).users.totalCount).toBeGreaterThan(0);
     for (const [kind, token] of Object.entries(tokens)) {
       const response = await graphql(
         withToken(token),
@@ -288,6 +330,97 @@ describe('administrators', () => {
   });
 });
 
+describe('revocation', () => {
+  /** How soon a revocation reaches the gateway: its cache trusts what Redis said for 2 s. */
+  const WITHIN_MS = 5_000;
+  const ME = `{ me { id role } }`;
+  const USERS = `{ users { totalCount } }`;
+
+  /** Asks `query` with `token` until it is refused; the refusal, and how long that took. */
+  async function refusal(token: string, query = ME) {
+    const started = Date.now();
+    const response = await pollUntil(
+      () => graphql(withToken(token), query),
+      (answer) => answer.status !== 200,
+      { timeoutMs: WITHIN_MS * 2, intervalMs: 100 },
+    );
+    return { response, ms: Date.now() - started };
+  }
+
+  function expectRevoked({ response, ms }: Awaited<ReturnType<typeof refusal>>) {
+    expect({ status: response.status, codes: errorCodes(response) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
+    expect(response.errors?.[0]?.message).toMatch(/revoked .*sign in again/);
+    expect(ms).toBeLessThan(WITHIN_MS);
+  }
+
+  async function login(email: string, password: string) {
+    return (await ok(stack.gatewayUrl, LOGIN, { email, password })).login as { accessToken: string; refreshToken: string };
+  }
+
+  /** An account made by an administrator, with a password, so that it can log in. */
+  async function account(role: 'ADMIN' | 'CUSTOMER') {
+    const email = `revoked-${randomUUID().slice(0, 8)}@example.com`;
+    const password = 'a password long enough';
+    const { createUser } = await ok(stack.admin, `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
+      input: { email, name: 'Soon Revoked', role, password },
+    });
+    return { id: createUser.id as string, email, password };
+  }
+
+  it("should refuse a session's access token within seconds of its logout, and only that session's", async () => {
+    const [ending, other] = [await login(alice.email, alice.password), await login(alice.email, alice.password)];
+    // Known to the gateway before the logout: the refusal comes from the revocation, not a first read.
+    expect((await ok(withToken(ending.accessToken), ME)).me.id).toBe(alice.id);
+    await ok(stack.gatewayUrl, `mutation ($token: String!) { logout(refreshToken: $token) }`, { token: ending.refreshToken });
+    expectRevoked(await refusal(ending.accessToken));
+    // The account's other sessions go on, and a fresh login works at once.
+    expect((await ok(withToken(other.accessToken), ME)).me.id).toBe(alice.id);
+    expect((await ok(alice.gateway, ME)).me.id).toBe(alice.id);
+    expect((await ok(withToken((await login(alice.email, alice.password)).accessToken), ME)).me.id).toBe(alice.id);
+  });
+
+  it('should refuse the access token of a session whose refresh token was presented twice', async () => {
+    const session = await login(bob.email, bob.password);
+    const REFRESH = `mutation ($token: String!) { refresh(refreshToken: $token) { accessToken refreshToken } }`;
+    const { refresh: next } = await ok(stack.gatewayUrl, REFRESH, { token: session.refreshToken });
+    expect((await ok(withToken(next.accessToken), ME)).me.id).toBe(bob.id);
+    // The used one again: someone holds a copy, and whoever holds the session's access token is out too.
+    expect(errorCodes(await graphql(stack.gatewayUrl, REFRESH, { token: session.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+    expectRevoked(await refusal(next.accessToken));
+    expect((await ok(bob.gateway, ME)).me.id).toBe(bob.id);
+  });
+
+  it("should refuse a deleted account's access tokens within seconds", async () => {
+    const doomed = await account('CUSTOMER');
+    const { accessToken: token } = await login(doomed.email, doomed.password);
+    expect((await ok(withToken(token), ME)).me.id).toBe(doomed.id);
+    await ok(stack.admin, `mutation ($id: ID!) { deleteUser(id: $id) { id } }`, { id: doomed.id });
+    expectRevoked(await refusal(token));
+    expect(errorCodes(await graphql(stack.gatewayUrl, LOGIN, { email: doomed.email, password: doomed.password }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+  });
+
+  it("should refuse a demoted administrator's access tokens within seconds, and give a fresh login the new role", async () => {
+    const demoted = await account('ADMIN');
+    const session = await login(demoted.email, demoted.password);
+    expect((await ok(withToken(session.accessToken), USERS)).users.totalCount).toBeGreaterThan(0);
+    await ok(stack.admin, `mutation ($id: ID!) { updateUser(id: $id, input: { role: CUSTOMER }) { role } }`, { id: demoted.id });
+    expectRevoked(await refusal(session.accessToken, USERS));
+    // Signed in again (or refreshed), the account is what it is now: a customer.
+    const fresh = await login(demoted.email, demoted.password);
+    expect((await ok(withToken(fresh.accessToken), ME)).me).toEqual({ id: demoted.id, role: 'CUSTOMER' });
+    expect(errorCodes(await graphql(withToken(fresh.accessToken), USERS))).toEqual(['FORBIDDEN']);
+    const { refresh } = await ok(
+      stack.gatewayUrl,
+      `mutation ($token: String!) { refresh(refreshToken: $token) { accessToken user { role } } }`,
+      { token: session.refreshToken },
+    );
+    expect(refresh.user.role).toBe('CUSTOMER');
+    expect(errorCodes(await graphql(withToken(refresh.accessToken), USERS))).toEqual(['FORBIDDEN']);
+  });
+});
+
 describe('identity between gateway and subgraphs', () => {
   it('should drop identity headers a client sends to the gateway', async () => {
     const forged = internalIdentity(ADMIN);
@@ -337,6 +470,22 @@ describe('subscriptions', () => {
       const subscription = await subscribe(stack.gatewayUrl, `subscription { orderStatusChanged { to } }`, {}, client);
       const { error } = await subscription.ended;
       expect((error as { code?: number }).code).toBe(CloseCode.Unauthorized);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it("should close an open socket with 4401 within seconds of its session's logout", async () => {
+    const { login } = await ok(stack.gatewayUrl, LOGIN, { email: bob.email, password: bob.password });
+    const client = connect(stack.gatewayUrl, { authorization: `Bearer ${login.accessToken}` });
+    try {
+      const subscription = await subscribe(stack.gatewayUrl, `subscription { orderStatusChanged { to } }`, {}, client);
+      const loggedOut = Date.now();
+      await ok(stack.gatewayUrl, `mutation ($token: String!) { logout(refreshToken: $token) }`, { token: login.refreshToken });
+      const { error } = await subscription.ended;
+      expect((error as { code?: number; reason?: string }).code).toBe(CloseCode.Unauthorized);
+      expect((error as { reason?: string }).reason).toMatch(/revoked/);
+      expect(Date.now() - loggedOut).toBeLessThan(5_000);
     } finally {
       await client.dispose();
     }

@@ -2,7 +2,8 @@
 // on this file's own seeded databases.
 import { startServiceProcess } from '../../shared/process/service-process';
 import { SUBGRAPHS } from '../../shared/services';
-import { DEVELOPMENT_INTERNAL_SECRET, DEVELOPMENT_JWT_SECRET } from '../../shared/auth/config';
+import { DEVELOPMENT_INTERNAL_SECRET } from '../../shared/auth/config';
+import { DEVELOPMENT_ACCESS_TOKEN_KEY } from '../../shared/auth/signing-keys';
 import { customer } from '../support/auth';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { errorCodes, graphql, ok } from '../support/graphql';
@@ -199,7 +200,6 @@ describe('supergraph', () => {
   it('should turn off introspection, suggestions and the landing page in production', async () => {
     const production = await stack.start('gateway', {
       NODE_ENV: 'production',
-      JWT_SECRET: 'a-production-jwt-secret-of-at-least-32-characters',
       INTERNAL_SECRET: 'a-production-internal-secret-of-at-least-32-chars',
     });
     try {
@@ -261,17 +261,24 @@ describe('supergraph', () => {
   });
 
   it('should refuse to start in production without secrets of its own', async () => {
-    const start = (name: 'gateway' | 'order', env: Record<string, string>) =>
+    const start = (name: 'gateway' | 'user' | 'order', env: Record<string, string>) =>
       startServiceProcess(name, { env: { NODE_ENV: 'production', ...env } }).then(
         () => new Error('started'),
         (error: Error) => error,
       );
-    const missing = await start('gateway', {});
-    expect(missing.message).toMatch(/JWT_SECRET is required/);
+    const missing = await start('user', {});
+    expect(missing.message).toMatch(/ACCESS_TOKEN_SIGNING_KEY is required/);
     expect(missing.message).toMatch(/INTERNAL_SECRET is required/);
-    const defaults = await start('gateway', { JWT_SECRET: DEVELOPMENT_JWT_SECRET, INTERNAL_SECRET: DEVELOPMENT_INTERNAL_SECRET });
-    expect(defaults.message).toMatch(/JWT_SECRET must not be the development default in production/);
+    const defaults = await start('user', {
+      ACCESS_TOKEN_SIGNING_KEY: DEVELOPMENT_ACCESS_TOKEN_KEY,
+      INTERNAL_SECRET: DEVELOPMENT_INTERNAL_SECRET,
+    });
+    expect(defaults.message).toMatch(/ACCESS_TOKEN_SIGNING_KEY must not be the development key in production/);
     expect(defaults.message).toMatch(/INTERNAL_SECRET must not be the development default in production/);
+    // The gateway holds no access-token key at all: only the internal secret is asked of it.
+    const gateway = await start('gateway', { INTERNAL_SECRET: DEVELOPMENT_INTERNAL_SECRET });
+    expect(gateway.message).toMatch(/INTERNAL_SECRET must not be the development default in production/);
+    expect(gateway.message).not.toMatch(/ACCESS_TOKEN/);
     const short = await start('order', { INTERNAL_SECRET: 'too-short' });
     expect(short.message).toMatch(/INTERNAL_SECRET must be at least 32 characters in production/);
   });

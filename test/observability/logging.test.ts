@@ -2,7 +2,7 @@
 // logs in, refreshes, calls with its token and makes mistakes: every line is JSON, request lines
 // carry the request and trace ids, one request's id shows up in the gateway's and the
 // subgraph's logs, and no password, token, secret or database password appears anywhere.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { ServiceProcess } from '../../shared/process/service-process';
 import { SUBGRAPHS, subgraphUrlVar } from '../../shared/services';
 import { TEST_POSTGRES } from '../support/backends';
@@ -18,7 +18,8 @@ const distinct = (label: string) => `${label}-${randomBytes(8).toString('hex')}`
 const PASSWORD = distinct('Password');
 const WRONG_PASSWORD = distinct('WrongPassword');
 const REJECTED_PASSWORD = distinct('RejectedPassword');
-const JWT_SECRET = distinct('jwt-secret-for-the-logging-test');
+// The user subgraph's private key: its private member must never show.
+const SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
 const INTERNAL_SECRET = distinct('internal-secret-for-the-logging-test');
 const DATABASE_PASSWORD = distinct('DatabasePassword');
 const FORGED_IDENTITY = distinct('forged-identity-header');
@@ -57,7 +58,7 @@ describeWithRedis('structured logs', () => {
     PASSWORD,
     WRONG_PASSWORD,
     REJECTED_PASSWORD,
-    JWT_SECRET,
+    SIGNING_KEY_PRIVATE_PART: SIGNING_KEY.d!,
     INTERNAL_SECRET,
     FORGED_IDENTITY,
     FORGED_BEARER,
@@ -71,7 +72,14 @@ describeWithRedis('structured logs', () => {
     const urls = Object.fromEntries(SUBGRAPHS.map((name) => [name, withPassword(databases[name])]));
     stack = await startStack(
       { ...databases, ...urls },
-      { env: { LOG_LEVEL: 'trace', JWT_SECRET, INTERNAL_SECRET, OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } },
+      {
+        env: {
+          LOG_LEVEL: 'trace',
+          ACCESS_TOKEN_SIGNING_KEY: JSON.stringify(SIGNING_KEY),
+          INTERNAL_SECRET,
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+        },
+      },
     );
     // One process per service, or the one process of the whole stack (no Redis server).
     processes = [...new Map([...stack.gateways, ...Object.values(stack.subgraphs)].map((p) => [p.child.pid, p])).values()];

@@ -1,12 +1,13 @@
 // Signing up, in and out, refresh-token rotation and the login throttle, against the real user
 // subgraph.
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import Redis from 'ioredis';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import pino from 'pino';
-import { verifyAccessToken } from '../../shared/auth/access-token';
+import { JWKS_PATH, jsonWebKeySet, parseSigningKey, type JsonWebKeySet } from '../../shared/auth/signing-keys';
 import { EnvReader } from '../../shared/config';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { customer, TEST_ACCESS_TOKENS } from '../support/auth';
+import { customer, TEST_ACCESS_TOKENS, verifyIssuedToken } from '../support/auth';
 import { errorCodes, graphql, ok } from '../support/graphql';
 import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraphs';
@@ -73,7 +74,7 @@ describe('signUp', () => {
     const before = Date.now();
     const session = await signUp({ email: 'New.Customer@Example.com', name: 'New Customer' });
     expect(session.user).toMatchObject({ email: 'new.customer@example.com', name: 'New Customer', role: 'CUSTOMER' });
-    const verified = verifyAccessToken(session.accessToken, TEST_ACCESS_TOKENS);
+    const verified = await verifyIssuedToken(session.accessToken);
     expect(verified).toMatchObject({ userId: session.user.id, role: 'CUSTOMER' });
     expect(new Date(session.accessTokenExpiresAt).getTime()).toBe(verified.expiresAt * 1000);
     expect(verified.expiresAt * 1000).toBeGreaterThan(before);
@@ -159,7 +160,7 @@ describe('login', () => {
       password: account.password,
     });
     expect(login.user.id).toBe(first.user.id);
-    expect(verifyAccessToken(login.accessToken, TEST_ACCESS_TOKENS)).toMatchObject({ userId: first.user.id, role: 'CUSTOMER' });
+    expect(await verifyIssuedToken(login.accessToken)).toMatchObject({ userId: first.user.id, role: 'CUSTOMER' });
     expect(login.refreshToken).not.toBe(first.refreshToken);
     const families = await subgraph.db.refreshToken.findMany({ where: { userId: first.user.id }, select: { familyId: true } });
     expect(new Set(families.map((row) => row.familyId)).size).toBe(2);
@@ -195,7 +196,7 @@ describe('login', () => {
       email: 'staff@example.com',
       password: 'staff-password',
     });
-    expect(verifyAccessToken(login.accessToken, TEST_ACCESS_TOKENS).role).toBe('ADMIN');
+    expect((await verifyIssuedToken(login.accessToken)).role).toBe('ADMIN');
   });
 
   it('should apply the password rules to createUser too', async () => {
@@ -319,7 +320,7 @@ describe('refresh', () => {
     const next = await refresh(session.refreshToken);
     expect(next.user.id).toBe(session.user.id);
     expect(next.refreshToken).not.toBe(session.refreshToken);
-    expect(verifyAccessToken(next.accessToken, TEST_ACCESS_TOKENS).userId).toBe(session.user.id);
+    expect((await verifyIssuedToken(next.accessToken)).userId).toBe(session.user.id);
     const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
     const [used, successor] = await Promise.all(
       [session.refreshToken, next.refreshToken].map((token) =>
@@ -353,7 +354,7 @@ describe('refresh', () => {
       id: session.user.id,
     });
     const next = await refresh(session.refreshToken);
-    expect(verifyAccessToken(next.accessToken, TEST_ACCESS_TOKENS).role).toBe('ADMIN');
+    expect((await verifyIssuedToken(next.accessToken)).role).toBe('ADMIN');
     expect(next.user.role).toBe('ADMIN');
   });
 
@@ -413,5 +414,47 @@ describe('me', () => {
 
   it('should answer UNAUTHENTICATED when anonymous', async () => {
     expect(errorCodes(await graphql(subgraph.url, ME))).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('access token keys', () => {
+  const jwksOf = (graphqlUrl: string) => new URL(JWKS_PATH, graphqlUrl).href;
+
+  it('should publish its public key at /.well-known/jwks.json, and sign with it', async () => {
+    const response = await fetch(jwksOf(subgraph.url));
+    expect(response.headers.get('content-type')).toMatch(/^application\/jwk-set\+json/);
+    const jwks = (await response.json()) as JsonWebKeySet;
+    expect(jwks).toEqual(jsonWebKeySet([TEST_ACCESS_TOKENS.signingKey]));
+    expect(JSON.stringify(jwks)).not.toMatch(/"d"/);
+    const session = await signUp();
+    const { payload, protectedHeader } = await jwtVerify(session.accessToken, createRemoteJWKSet(new URL(jwksOf(subgraph.url))));
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: TEST_ACCESS_TOKENS.signingKey.kid, typ: 'JWT' });
+    expect(payload).toMatchObject({ sub: session.user.id, role: 'CUSTOMER', ver: 0, sid: expect.any(String) });
+  });
+
+  it('should sign with the new key during a rollover and still publish the previous one', async () => {
+    const next = JSON.stringify(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }));
+    const previous = TEST_ACCESS_TOKENS.signingKey;
+    const rolled = await startTestSubgraph(userSubgraph, databases.user, {
+      ACCESS_TOKEN_SIGNING_KEY: next,
+      ACCESS_TOKEN_PREVIOUS_KEYS: JSON.stringify(previous.jwk),
+    });
+    try {
+      const jwks = (await (await fetch(jwksOf(rolled.url))).json()) as JsonWebKeySet;
+      expect(jwks.keys.map((key) => [key.alg, key.kid])).toEqual([
+        ['ES256', parseSigningKey(next).kid],
+        ['EdDSA', previous.kid],
+      ]);
+      const keys = createRemoteJWKSet(new URL(jwksOf(rolled.url)));
+      const { login } = await ok<{ login: AuthPayload }>(rolled.url, LOGIN, {
+        email: (await signUp()).user.email,
+        password: PASSWORD,
+      });
+      expect((await jwtVerify(login.accessToken, keys)).protectedHeader.kid).toBe(parseSigningKey(next).kid);
+      // A token the previous key signed before the switch still verifies against the new JWKS.
+      expect((await jwtVerify((await signUp()).accessToken, keys)).protectedHeader.kid).toBe(previous.kid);
+    } finally {
+      await rolled.close();
+    }
   });
 });
