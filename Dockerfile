@@ -39,7 +39,10 @@ RUN npm ci --omit=dev --ignore-scripts \
 # --- runtime -------------------------------------------------------------------------------------
 FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
-ENV NODE_ENV=production
+# Every interface of the container: its network is the container's own, and the port is published
+# or reached through a Service. (Outside a container the services default to 127.0.0.1.)
+ENV NODE_ENV=production \
+    HOST=0.0.0.0
 COPY --from=production-deps /app/node_modules ./node_modules
 # The seed's data generator is a development dependency (it has no dependencies of its own);
 # it is copied in so that `seed` also works inside the image (the compose `seed` service).

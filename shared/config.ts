@@ -4,6 +4,8 @@ import { readInternalTokenConfig } from './auth/config';
 import type { InternalTokenConfig } from './auth/internal-token';
 import type { EventBusConfig } from './events/bus';
 import { readBreakerConfig, type BreakerConfig } from './http/resilience';
+import { readSubgraphQueryLimits } from './limits/config';
+import type { QueryLimits } from './limits/operation-limits';
 import type { ShutdownConfig } from './server/lifecycle';
 import type { EnvReader } from './env';
 import { DEFAULT_PORTS, databaseUrlVar, subgraphUrlVar, type SubgraphName } from './services';
@@ -25,7 +27,9 @@ export interface ServiceConfig {
 export function readServiceConfig(env: EnvReader, defaultPort: number): ServiceConfig {
   return {
     production: env.production,
-    host: env.string('HOST', '0.0.0.0'),
+    // Loopback unless told otherwise: `npm start` and tests run everything on one machine. The
+    // image, compose and the Kubernetes manifests set HOST=0.0.0.0.
+    host: env.string('HOST', '127.0.0.1'),
     port: env.int('PORT', defaultPort, { min: 0, max: 65535 }),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1_000 }),
@@ -58,6 +62,8 @@ export interface SubgraphConfig extends ServiceConfig {
   migrateOnStart: boolean;
   /** Calls to other subgraphs (shared/http/subgraph-client.ts). */
   peerCalls: PeerCallConfig;
+  /** Depth, aliases and cost of what reaches the subgraph, whoever sends it (shared/limits/config.ts). */
+  limits: QueryLimits;
 }
 
 export interface PeerCallConfig {
@@ -93,6 +99,7 @@ export function readSubgraphConfig(env: EnvReader, name: SubgraphName): Subgraph
       timeoutMs: env.int('SERVICE_CALL_TIMEOUT_MS', 5_000, { min: 100 }),
       breaker: readBreakerConfig(env),
     },
+    limits: readSubgraphQueryLimits(env),
   };
 }
 

@@ -2,17 +2,7 @@
 // what benchmarks want; the defaults fit production traffic of this supergraph (every example
 // operation in operations/ stays well within them, and a test keeps it that way).
 import type { EnvReader } from '../../shared/config';
-
-export interface QueryLimits {
-  /** Deepest field nesting of an operation (fragments do not count as levels). */
-  maxDepth: number;
-  /** Aliased fields in an operation (`__typename` aliases are free). */
-  maxAliases: number;
-  /** Lexical tokens in a document, counted before it is parsed. */
-  maxTokens: number;
-  /** Estimated cost of the operation run, see cost.ts. */
-  maxCost: number;
-}
+import type { QueryLimits } from '../../shared/limits/operation-limits';
 
 export interface RateLimitConfig {
   /** Requests (and WebSocket connection attempts) per client address and minute. */

@@ -7,7 +7,7 @@ import { clientAddress } from './client-address';
 import { rateLimited } from './errors';
 import { ErrorCode } from '../../shared/errors';
 import type { LimitMetrics } from './metrics';
-import type { OperationLimits } from './operation-limits';
+import type { OperationLimits } from '../../shared/limits/operation-limits';
 import type { RateDecision, RateLimits } from './rate-limits';
 
 /**

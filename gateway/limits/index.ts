@@ -5,12 +5,12 @@ import type express from 'express';
 import type { Registry } from 'prom-client';
 import type { EventBusConfig } from '../../shared/events/bus';
 import type { Logger } from '../../shared/logger';
-import { operationLimitsPlugin } from './apollo-plugin';
+import { operationLimitsPlugin } from '../../shared/limits/apollo-plugin';
 import type { LimitsConfig } from './config';
 import { rateLimitMiddleware, tokenLimitMiddleware } from './http';
 export { RATE_LIMIT_HEADERS } from './http';
 import { createLimitMetrics } from './metrics';
-import { OperationLimits } from './operation-limits';
+import { OperationLimits } from '../../shared/limits/operation-limits';
 import { RateLimits } from './rate-limits';
 import { WebSocketLimits } from './websocket';
 

@@ -3,15 +3,19 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode, type GraphQLResolveInfo, type GraphQLScalarType } from 'graphql';
+import { Counter, type Registry } from 'prom-client';
 import { IDENTITY_HEADER, viewerFromHeader } from '../auth/internal-token';
 import type { Viewer } from '../auth/identity';
 import { normalizeIdArguments } from '../graphql/normalize-ids';
 import type { SubgraphConfig } from '../config';
+import { operationLimitsPlugin, type LimitRejections } from '../limits/apollo-plugin';
+import { OperationLimits } from '../limits/operation-limits';
 import type { Logger } from '../logger';
 import { subgraphSchemaPath } from '../paths';
 import type { SubgraphName } from '../services';
 import { sharedApolloOptions } from './apollo';
 import { mountGraphQL, type HttpService } from './http-service';
+import { schemaReadGuardPlugin } from './introspection';
 
 /** The subgraph's SDL file: the contract, also read by composition. */
 export function loadTypeDefs(name: SubgraphName): DocumentNode {
@@ -56,15 +60,27 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer<TContext>> {
   const { name, resolvers, createContext, config, logger, service } = options;
+  const typeDefs = loadTypeDefs(name);
+  const shared = sharedApolloOptions<TContext>(config, logger, service.httpServer, {
+    isSubgraph: true,
+    metrics: service.metrics,
+  });
   const apollo = new ApolloServer<TContext>({
     // The one cast between the generated types and Apollo's: GraphQLResolverMap has every resolver
     // take (parent, args, context, info), where `__resolveReference` takes (reference, context,
     // info); its context is `unknown` because Apollo only passes along what createContext made.
     // Ids arrive in their one spelling, whichever a client used (shared/graphql/normalize-ids.ts).
-    schema: normalizeIdArguments(
-      buildSubgraphSchema([{ typeDefs: loadTypeDefs(name), resolvers: resolvers as GraphQLResolverMap<unknown> }]),
-    ),
-    ...sharedApolloOptions<TContext>(config, logger, service.httpServer, { isSubgraph: true, metrics: service.metrics }),
+    schema: normalizeIdArguments(buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }])),
+    ...shared,
+    // Decided per request instead (introspection.ts): in production only with the internal identity.
+    introspection: true,
+    plugins: [
+      ...(shared.plugins ?? []),
+      // Anything inside the cluster can reach a subgraph, not only the gateway, which already held
+      // clients to its own limits: bound what one request may ask here too (HTTP 400, coded).
+      operationLimitsPlugin<TContext>(new OperationLimits(config.limits), limitRejections(service.metrics.registry)),
+      ...(config.production ? [schemaReadGuardPlugin<TContext>(config.internal)] : []),
+    ],
   });
   await apollo.start();
   mountGraphQL(service, apollo, {
@@ -73,4 +89,15 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     logger,
   });
   return { ...service, apollo, stop: () => apollo.stop() };
+}
+
+/** subgraph_limit_rejections_total{code}: operations this subgraph refused at its own limits. */
+function limitRejections(registry: Registry): LimitRejections {
+  const rejections = new Counter({
+    name: 'subgraph_limit_rejections_total',
+    help: "Operations refused by the subgraph's own query limits (depth, aliases, cost), by error code.",
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  return { rejected: (code) => rejections.inc({ code }) };
 }

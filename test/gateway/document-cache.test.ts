@@ -1,5 +1,5 @@
 import { buildSchema } from 'graphql';
-import { OperationLimits } from '../../gateway/limits/operation-limits';
+import { OperationLimits } from '../../shared/limits/operation-limits';
 import { DocumentCache } from '../../gateway/subscriptions/document-cache';
 
 const schema = buildSchema(`type Query { hello: String } type Subscription { ticks: Int }`);

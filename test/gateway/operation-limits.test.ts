@@ -17,10 +17,10 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { SUPERGRAPH_SDL } from '../../gateway/compose';
-import { DEFAULT_QUERY_LIMITS, readLimitsConfig, type QueryLimits } from '../../gateway/limits/config';
-import { ASSUMED_LIST_SIZE, estimateCost } from '../../gateway/limits/cost';
-import { OperationLimits } from '../../gateway/limits/operation-limits';
-import { countTokens } from '../../gateway/limits/tokens';
+import { DEFAULT_QUERY_LIMITS, readLimitsConfig } from '../../gateway/limits/config';
+import { ASSUMED_LIST_SIZE, estimateCost } from '../../shared/limits/cost';
+import { OperationLimits, type QueryLimits } from '../../shared/limits/operation-limits';
+import { countTokens } from '../../shared/limits/tokens';
 import { EnvReader } from '../../shared/config';
 import { loadOperations } from '../support/operations';
 

@@ -1,11 +1,14 @@
-// What an operation may cost the supergraph, estimated before anything runs: roughly how many
-// objects the response can hold, each a row some subgraph loads.
+// What an operation may cost, estimated before anything runs: roughly how many objects the
+// response can hold, each a row some subgraph loads. The gateway estimates client operations
+// against the supergraph's API schema, each subgraph what reaches it against its own schema.
 //
 // - An object field costs 1 plus what is selected in it; scalars and enums cost 0 (they come with
 //   the object's row, so counting them would only punish asking for useful fields).
 // - A list multiplies what is selected in each element by its size: `first` when the field takes
 //   it (the schema's default when omitted), else ASSUMED_LIST_SIZE for lists that are not paged
 //   (Order.items, Order.statusHistory, Order.payments, categories).
+// - Federation's `_entities(representations: [...])` is as long as the representations sent: an
+//   entity fetch of 500 products costs 500 times what it selects of each.
 // - A connection (`products(first: 20) { edges { node } }`) multiplies by `first` once: its
 //   `edges` count as one page, not as another list of ASSUMED_LIST_SIZE. (Its pageInfo is
 //   multiplied too: a small overestimate, as the estimator sees one figure for all it selects.)
@@ -38,7 +41,7 @@ function costEstimator({ type, field, args, childComplexity }: ComplexityEstimat
   if (isLeafType(getNamedType(returned))) return 0;
   const pageSize = requestedPageSize(field, args);
   if (isListType(returned)) {
-    const size = pageSize ?? (isConnectionEdges(type, field) ? 1 : ASSUMED_LIST_SIZE);
+    const size = pageSize ?? representationCount(args) ?? (isConnectionEdges(type, field) ? 1 : ASSUMED_LIST_SIZE);
     return size * (1 + childComplexity);
   }
   return 1 + (pageSize ?? 1) * childComplexity;
@@ -50,6 +53,11 @@ function requestedPageSize(field: GraphQLField<unknown, unknown>, args: Record<s
   if (!definition) return undefined;
   const value = args.first ?? definition.defaultValue;
   return typeof value === 'number' ? Math.max(0, value) : ASSUMED_LIST_SIZE;
+}
+
+/** The representations an `_entities` fetch resolves, one entity each; undefined for other fields. */
+function representationCount(args: Record<string, unknown>): number | undefined {
+  return Array.isArray(args.representations) ? args.representations.length : undefined;
 }
 
 /** Relay's `edges` of a connection: the page its parent field's `first` already counted. */

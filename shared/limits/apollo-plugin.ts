@@ -1,26 +1,31 @@
 // The query limits for operations that come over HTTP, checked once Apollo Server has parsed and
-// validated the document and before the gateway plans it (didResolveOperation runs before
-// execution, and an error thrown there becomes the whole response).
+// validated the document and before anything plans or runs it (didResolveOperation runs before
+// execution, and an error thrown there becomes the whole response). The gateway and every
+// subgraph install it, each with its own limits.
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { LimitMetrics } from './metrics';
 import type { OperationLimits } from './operation-limits';
+
+/** Where refusals are counted, by error code (a Prometheus counter). */
+export interface LimitRejections {
+  rejected(code: string): void;
+}
 
 export function operationLimitsPlugin<TContext extends BaseContext>(
   limits: OperationLimits,
-  metrics: LimitMetrics,
+  rejections: LimitRejections,
 ): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, schema, document, operation }) {
-          // Operations without an HTTP request are the gateway's own (subscription resolutions,
-          // operations over graphql-ws), checked when the client sent them.
+          // Operations without an HTTP request are the server's own (the gateway's subscription
+          // resolutions, operations over graphql-ws), checked when the client sent them.
           if (!request.http || !operation) return;
           const error =
             limits.checkDocument(schema, document)[0] ?? limits.checkCost(schema, document, operation, request.variables);
           if (!error) return;
-          metrics.rejected(String(error.extensions.code));
+          rejections.rejected(String(error.extensions.code));
           throw badRequest(error);
         },
       };
