@@ -12,6 +12,7 @@ import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { sharedApolloOptions } from '../shared/server/apollo';
 import { createHttpService, mountGraphQL, type HttpService } from '../shared/server/http-service';
+import { refuseSubscriptionsOverHttp } from '../shared/server/http-subscriptions';
 import { createAccessTokenVerifier } from './access-tokens';
 import { authenticationMiddleware, gatewayContext, requestViewer, type GatewayContext } from './auth';
 import { SUPERGRAPH_SDL } from './supergraph-files';
@@ -111,6 +112,7 @@ export async function createGatewayServer(
       cors({ origin: config.corsOrigins, exposedHeaders: RATE_LIMIT_HEADERS }),
       authenticationMiddleware(accessTokens.verifier),
       ...limits.middleware,
+      refuseSubscriptionsOverHttp(),
     ],
     logger,
   });

@@ -14,7 +14,9 @@ import type { Logger } from '../logger';
 import { subgraphSchemaPath } from '../paths';
 import type { SubgraphName } from '../services';
 import { sharedApolloOptions } from './apollo';
+import { checkRepresentations } from './entities';
 import { mountGraphQL, type HttpService } from './http-service';
+import { refuseSubscriptionsOverHttp } from './http-subscriptions';
 import { schemaReadGuardPlugin } from './introspection';
 
 /** The subgraph's SDL file: the contract, also read by composition. */
@@ -70,7 +72,10 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     // take (parent, args, context, info), where `__resolveReference` takes (reference, context,
     // info); its context is `unknown` because Apollo only passes along what createContext made.
     // Ids arrive in their one spelling, whichever a client used (shared/graphql/normalize-ids.ts).
-    schema: normalizeIdArguments(buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }])),
+    // Representations `_entities` cannot resolve are BAD_USER_INPUT, not internal errors (entities.ts).
+    schema: normalizeIdArguments(
+      checkRepresentations(buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]), typeDefs),
+    ),
     ...shared,
     // Decided per request instead (introspection.ts): in production only with the internal identity.
     introspection: true,
@@ -86,6 +91,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   mountGraphQL(service, apollo, {
     // Identity only from the signed internal header: anything else a client sends is ignored.
     context: async (req) => createContext(viewerFromHeader(req.headers[IDENTITY_HEADER], config.internal)),
+    middleware: [refuseSubscriptionsOverHttp()],
     logger,
   });
   return { ...service, apollo, stop: () => apollo.stop() };

@@ -1,7 +1,8 @@
 // What a caller inside the cluster meets when it skips the gateway and calls a subgraph directly:
-// the subgraph's own query limits and its schema-read rule in production. And proof that nothing
-// the gateway legitimately sends is refused: every fetch its query planner makes of an operation
-// the gateway accepts fits the subgraph's limits, with every list as long as it can really be.
+// the subgraph's own query limits, its schema-read rule in production, and coded answers to
+// representations `_entities` cannot resolve. And proof that nothing the gateway legitimately
+// sends is refused: every fetch its query planner makes of an operation the gateway accepts fits
+// the subgraph's limits, with every list as long as it can really be.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
@@ -311,6 +312,26 @@ describe('a subgraph called directly, not through the gateway', () => {
     expect(data._entities).toEqual(representations.map(() => null));
   });
 
+  it('should answer representations it cannot resolve with BAD_USER_INPUT naming which, not an internal error', async () => {
+    const query = `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id } } }`;
+    const valid = { __typename: 'Product', id: '01920000-0000-7000-8000-000000000000' };
+    for (const invalid of [
+      { __typename: 'Nope', id: valid.id },
+      { __typename: 'Money', id: valid.id },
+      { __typename: 'Product' },
+      { __typename: 'Product', id: 7 },
+      {},
+      'Product',
+    ]) {
+      const response = await graphql(development.url, query, { representations: [valid, invalid] });
+      expect({ invalid, errors: response.errors?.map((error) => error.extensions) }).toEqual({
+        invalid,
+        errors: [{ code: 'BAD_USER_INPUT', field: 'representations[1]' }],
+      });
+    }
+    expect((await ok(development.url, query, { representations: [valid] }))._entities).toEqual([null]);
+  });
+
   it('should let anyone introspect in development', async () => {
     expect((await ok(development.url, `{ __schema { queryType { name } } }`)).__schema.queryType.name).toBe('Query');
     expect((await ok(development.url, `{ _service { sdl } }`))._service.sdl).toContain('type Product');
@@ -372,7 +393,8 @@ describe('a subgraph called directly, not through the gateway', () => {
 
 /**
  * validate(), except that where graphql-js throws instead of reporting (a subscription whose root
- * field is conditioned on a variable) the operation counts as refused too.
+ * field is conditioned on a variable) the gateway refuses the operation before validating it
+ * (shared/server/http-subscriptions.ts): reported as an error too.
  */
 function validateOrThrow(schema: GraphQLSchema, document: DocumentNode): readonly { message: string }[] {
   try {
