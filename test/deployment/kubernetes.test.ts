@@ -1,8 +1,9 @@
 // deploy/kubernetes/ cannot be applied here (no cluster), so this checks what can be checked
 // without one: every object against the Kubernetes API schemas (kubernetes-models, the OpenAPI
 // schemas compiled to validators), the overlays rendered the way kustomize renders them, and the
-// manifests against the code: ports, probe paths, and each container's environment read by the
-// service's own configuration code.
+// manifests against the code: ports, probe paths, each container's environment read by the
+// service's own configuration code, and the NetworkPolicies against the calls that configuration
+// makes (network-policy.ts evaluates who may reach whom).
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -14,6 +15,14 @@ import { ROOT_DIR } from '../../shared/paths';
 import { createHttpService } from '../../shared/server/http-service';
 import { DEFAULT_PORTS, SUBGRAPHS, isSubgraphName } from '../../shared/services';
 import { placeholderSecret, readServiceEnv, readWith, type ServiceName } from './env';
+import {
+  admitsEgress,
+  admitsIngress,
+  DEFAULT_NAMESPACE,
+  type Endpoint,
+  type NetworkPolicy,
+  type NetworkPolicySpec,
+} from './network-policy';
 
 const KUBERNETES_DIR = path.join(ROOT_DIR, 'deploy/kubernetes');
 const BASE_DIR = path.join(KUBERNETES_DIR, 'base');
@@ -83,6 +92,7 @@ const MODELS: Record<string, [module: string, exportName: string]> = {
   Namespace: ['kubernetes-models/v1/Namespace', 'Namespace'],
   HorizontalPodAutoscaler: ['kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler', 'HorizontalPodAutoscaler'],
   PodDisruptionBudget: ['kubernetes-models/policy/v1/PodDisruptionBudget', 'PodDisruptionBudget'],
+  NetworkPolicy: ['kubernetes-models/networking.k8s.io/v1/NetworkPolicy', 'NetworkPolicy'],
 };
 
 function validate(object: KubeObject): void {
@@ -249,9 +259,134 @@ function expectServicesAgreeWithCode(objects: KubeObject[]): void {
     const { config, unread } = readServiceEnv(name, env);
     expect({ name, unread }).toEqual({ name, unread: [] });
     expect(config.port).toBe(http?.containerPort);
+    // The code listens on 127.0.0.1 unless told otherwise; in a pod it must take every interface.
+    expect(config.host).toBe('0.0.0.0');
     expect(config.production).toBe(true);
     expectServiceUrlsResolve(objects, env);
     if (isSubgraphName(name)) expect((config as unknown as { migrateOnStart: boolean }).migrateOnStart).toBe(false);
+  }
+}
+
+/** The services `name` calls: those whose Service a URL in its environment names (*_SUBGRAPH_URL). */
+function calledServices(objects: KubeObject[], name: ServiceName): ServiceName[] {
+  const { env } = containerEnv(objects, mainContainer(objects, name));
+  const { unread } = readServiceEnv(name, env);
+  expect(unread).toEqual([]);
+  const called = new Set<ServiceName>();
+  for (const value of Object.values(env)) {
+    const host = /^https?:\/\/([a-z0-9-]+):\d+\//.exec(value)?.[1];
+    if (!host) continue;
+    const selector = (find(objects, 'Service', host).spec as unknown as ServiceSpec).selector;
+    called.add(SERVICES.find((service) => matchesLabels(deploymentSpec(objects, service).template.metadata.labels, selector))!);
+  }
+  return [...called].sort();
+}
+
+const matchesLabels = (labels: Record<string, string>, selector: Record<string, string>) =>
+  Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+const networkPolicies = (objects: KubeObject[]): NetworkPolicy[] =>
+  objects
+    .filter((object) => object.kind === 'NetworkPolicy')
+    .map((object) => ({ metadata: object.metadata, spec: object.spec as unknown as NetworkPolicySpec }));
+
+/** A service's pods, as the policies see them: namespace, labels, named ports. */
+function servicePod(objects: KubeObject[], name: ServiceName): Endpoint {
+  const deployment = find(objects, 'Deployment', name);
+  const ports = Object.fromEntries((mainContainer(objects, name).ports ?? []).map((port) => [port.name, port.containerPort]));
+  return {
+    kind: 'pod',
+    namespace: deployment.metadata.namespace ?? DEFAULT_NAMESPACE,
+    labels: deploymentSpec(objects, name).template.metadata.labels,
+    ports,
+  };
+}
+
+/** Pods and addresses that are none of the services, each with what it stands for. */
+function strangers(namespace: string) {
+  return {
+    // Any other pod of the namespace: a debugging shell, a job, a compromised sidecar.
+    neighbour: { kind: 'pod', namespace, labels: { app: 'debug' } },
+    elsewhere: { kind: 'pod', namespace: 'tenant-b', labels: { 'app.kubernetes.io/name': 'gateway' } },
+    monitoring: { kind: 'pod', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } },
+    dns: { kind: 'pod', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+    outside: { kind: 'external' },
+  } satisfies Record<string, Endpoint>;
+}
+
+/** Another port of a pod than its http port: nothing listens there, and nothing may connect. */
+const OTHER_PORT = 9229;
+const POSTGRESQL_PORT = 5432;
+const REDIS_PORT = 6379;
+
+/**
+ * Who may reach whom, from the code: a subgraph admits the gateway, the services whose
+ * configuration names it in a URL, and Prometheus, on its http port only; the gateway admits
+ * anyone on its port; each service sends only to the services it calls, DNS, Redis and (subgraphs)
+ * PostgreSQL.
+ */
+function expectPoliciesAgreeWithCode(objects: KubeObject[]): void {
+  const policies = networkPolicies(objects);
+  const namespace = find(objects, 'Deployment', 'gateway').metadata.namespace ?? DEFAULT_NAMESPACE;
+  const other = strangers(namespace);
+  // Any other pod of the namespace gets nothing in and nothing out: the default.
+  expect({
+    neighbour: [
+      admitsIngress(policies, other.neighbour, other.outside, OTHER_PORT),
+      admitsEgress(policies, other.neighbour, other.outside, 443),
+    ],
+  }).toEqual({ neighbour: [false, false] });
+  const calls = Object.fromEntries(SERVICES.map((name) => [name, calledServices(objects, name)])) as Record<
+    ServiceName,
+    ServiceName[]
+  >;
+  for (const target of SERVICES) {
+    const pod = servicePod(objects, target);
+    const port = DEFAULT_PORTS[target];
+    const callers = SERVICES.filter((source) => calls[source].includes(target));
+    const admitted = Object.fromEntries(
+      [
+        ...SERVICES.filter((source) => source !== target).map((source) => [source, servicePod(objects, source)] as const),
+        ...Object.entries(other),
+      ].map(([source, endpoint]) => [source, admitsIngress(policies, pod, endpoint, port)]),
+    );
+    const expected = Object.fromEntries(
+      Object.keys(admitted).map((source) => [
+        source,
+        target === 'gateway' || callers.includes(source as ServiceName) || source === 'monitoring',
+      ]),
+    );
+    expect({ target, admitted }).toEqual({ target, admitted: expected });
+    expect({ target, otherPort: admitsIngress(policies, pod, other.monitoring, OTHER_PORT) }).toEqual({
+      target,
+      otherPort: false,
+    });
+
+    const sent = Object.fromEntries(
+      SERVICES.filter((destination) => destination !== target).map((destination) => [
+        destination,
+        admitsEgress(policies, pod, servicePod(objects, destination), DEFAULT_PORTS[destination]),
+      ]),
+    );
+    const mayCall = Object.fromEntries(
+      Object.keys(sent).map((destination) => [destination, calls[target].includes(destination as ServiceName)]),
+    );
+    expect({ source: target, sent }).toEqual({ source: target, sent: mayCall });
+    expect({
+      source: target,
+      dns: [admitsEgress(policies, pod, other.dns, 53, 'UDP'), admitsEgress(policies, pod, other.dns, 53, 'TCP')],
+      redis: admitsEgress(policies, pod, other.outside, REDIS_PORT),
+      postgresql: admitsEgress(policies, pod, other.outside, POSTGRESQL_PORT),
+      web: admitsEgress(policies, pod, other.outside, 443),
+      neighbour: admitsEgress(policies, pod, other.neighbour, OTHER_PORT),
+    }).toEqual({
+      source: target,
+      dns: [true, true],
+      redis: true,
+      postgresql: isSubgraphName(target),
+      web: false,
+      neighbour: false,
+    });
   }
 }
 
@@ -266,6 +401,8 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     (broken.spec as unknown as DeploymentSpec).template.spec.containers[0]!.ports![0]!.containerPort = '4001' as never;
     expect(() => validate(broken)).toThrow(/containerPort must be integer/);
     expect(() => validate({ ...find(base, 'Service', 'user'), spec: { ports: [{ port: 'http' }] } })).toThrow(/port/);
+    const policy = find(base, 'NetworkPolicy', 'user');
+    expect(() => validate({ ...policy, spec: { ...policy.spec, podSelector: undefined } })).toThrow(/podSelector/);
   });
 
   it.each(SERVICES)(
@@ -334,6 +471,52 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
 
   it('should give every service exactly the environment its code reads, in production, on the declared port', () => {
     expectServicesAgreeWithCode(base);
+  });
+
+  it('should deny every pod of the namespace all traffic by default, and give each workload one policy of its own', () => {
+    const policies = networkPolicies(base);
+    expect(policies.map((policy) => policy.metadata.name).sort()).toEqual(['default-deny', ...SERVICES].sort());
+    expect(find(base, 'NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    for (const name of SERVICES) {
+      const labels = deploymentSpec(base, name).template.metadata.labels;
+      const own = policies.filter(
+        (policy) => policy.metadata.name !== 'default-deny' && matchesLabels(labels, policy.spec.podSelector.matchLabels ?? {}),
+      );
+      expect(own.map((policy) => policy.metadata.name)).toEqual([name]);
+    }
+  });
+
+  it('should let into each service only who calls it, per the URLs in their configuration, and let out only what it needs', () => {
+    expect(calledServices(base, 'gateway')).toEqual([...SUBGRAPHS].sort());
+    expect(calledServices(base, 'order')).toEqual(['product', 'user']);
+    expect(calledServices(base, 'payment')).toEqual(['order']);
+    expectPoliciesAgreeWithCode(base);
+  });
+
+  it('should notice a policy that lets anyone else in or out (the check is not a no-op)', () => {
+    const widen = (name: string, change: (spec: NetworkPolicySpec) => void): KubeObject[] => {
+      const objects = structuredClone(base);
+      change(find(objects, 'NetworkPolicy', name).spec as unknown as NetworkPolicySpec);
+      return objects;
+    };
+    const payment = {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'payment', 'app.kubernetes.io/part-of': 'federation-shop' } },
+    };
+    // payment does not call user: neither user's ingress nor payment's egress may allow it.
+    expect(() => expectPoliciesAgreeWithCode(widen('user', (spec) => spec.ingress![0]!.from!.push(payment)))).toThrow();
+    expect(() =>
+      expectPoliciesAgreeWithCode(
+        widen('payment', (spec) =>
+          spec.egress!.push({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'user' } } }] }),
+        ),
+      ),
+    ).toThrow();
+    // A rule without `from` admits every pod of the cluster; a rule without ports, every port.
+    expect(() =>
+      expectPoliciesAgreeWithCode(widen('product', (spec) => spec.ingress!.push({ ports: [{ port: 'http' }] }))),
+    ).toThrow();
+    expect(() => expectPoliciesAgreeWithCode(widen('order', (spec) => delete spec.ingress![0]!.ports))).toThrow();
+    expect(() => expectPoliciesAgreeWithCode(widen('default-deny', (spec) => (spec.policyTypes = ['Ingress'])))).toThrow();
   });
 
   it.each([...SUBGRAPHS])('should migrate the %s database in an init container holding only its database URL', (name) => {
@@ -426,6 +609,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
         }
       }
       expectServicesAgreeWithCode(rendered);
+      expectPoliciesAgreeWithCode(rendered);
     });
   });
 });
