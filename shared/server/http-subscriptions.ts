@@ -5,7 +5,6 @@
 //   instead of reporting when a subscription's root selection is conditioned on a variable
 //   (`@skip(if: $v)`), whichever operation of the document was asked for.
 // Refused here, before Apollo parses the document, both are the caller's mistake: 400 BAD_REQUEST.
-import { ApolloServerErrorCode } from '@apollo/server/errors';
 import type express from 'express';
 import {
   getOperationAST,
@@ -17,6 +16,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { ErrorCode } from '../errors';
 
 export function refuseSubscriptionsOverHttp(): express.RequestHandler {
   return (req, res, next) => {
@@ -32,7 +32,7 @@ export function refuseSubscriptionsOverHttp(): express.RequestHandler {
     }
     const message = refusal(document, operationName);
     if (!message) return next();
-    res.status(400).json({ errors: [{ message, extensions: { code: ApolloServerErrorCode.BAD_REQUEST } }] });
+    res.status(400).json({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
   };
 }
 
