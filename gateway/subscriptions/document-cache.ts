@@ -2,8 +2,9 @@
 // subscribers mostly send the very same text (one app, one query). Each distinct text is parsed and
 // validated once per schema; the result, a document or its errors, is reused. The gateway's query
 // limits that depend on the text alone (tokens, depth, aliases) are part of that check.
-import { parse, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
-import type { OperationLimits } from '../limits/operation-limits';
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { ErrorCode } from '../../shared/errors';
+import type { OperationLimits } from '../../shared/limits/operation-limits';
 
 type Checked = { document: DocumentNode } | { errors: readonly GraphQLError[] };
 
@@ -53,11 +54,28 @@ export class DocumentCache {
     try {
       document = parse(query);
     } catch (error) {
-      return { errors: [error as GraphQLError] };
+      return { errors: [coded(error as GraphQLError, ErrorCode.GRAPHQL_PARSE_FAILED)] };
     }
-    const errors = validate(schema, document);
-    if (errors.length) return { errors };
+    let errors: readonly GraphQLError[];
+    try {
+      errors = validate(schema, document);
+    } catch (error) {
+      // graphql-js's own rules throw on some documents instead of reporting them (a subscription
+      // whose root field is conditioned on a variable): a refusal all the same, not a crash.
+      return { errors: [coded(new GraphQLError((error as Error).message), ErrorCode.GRAPHQL_VALIDATION_FAILED)] };
+    }
+    if (errors.length) return { errors: errors.map((error) => coded(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)) };
     const overLimits = this.limits?.checkDocument(schema, document) ?? [];
     return overLimits.length ? { errors: overLimits } : { document };
   }
+}
+
+/** The error with the code Apollo Server gives the same failure over HTTP. */
+function coded(error: GraphQLError, code: ErrorCode): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
 }

@@ -94,7 +94,6 @@ beforeAll(async () => {
   [production, misrouted] = await Promise.all([
     stack.start('gateway', {
       NODE_ENV: 'production',
-      JWT_SECRET: 'a-production-jwt-secret-of-at-least-32-characters',
       INTERNAL_SECRET: 'a-production-internal-secret-of-at-least-32-chars',
     }),
     stack.start('gateway', { [subgraphUrlVar('payment')]: fakePayment.url }),

@@ -21,6 +21,22 @@ describe('DocumentCache', () => {
     expect('errors' in broken && broken.errors[0]?.message).toMatch(/Syntax Error/);
   });
 
+  it('should code every refusal as Apollo does over HTTP, also where graphql-js throws instead of reporting', () => {
+    const cache = new DocumentCache();
+    const codes = (query: string) => {
+      const checked = cache.check(schema, query);
+      return 'errors' in checked ? checked.errors.map((error) => [error.extensions.code, error.message]) : [];
+    };
+    expect(codes('subscription { nope }')).toEqual([
+      ['GRAPHQL_VALIDATION_FAILED', expect.stringMatching(/Cannot query field "nope"/)],
+    ]);
+    expect(codes('subscription {')).toEqual([['GRAPHQL_PARSE_FAILED', expect.stringMatching(/Syntax Error/)]]);
+    // graphql-js's SingleFieldSubscriptionsRule throws on a root field conditioned on a variable.
+    expect(codes('subscription ($on: Boolean!) { ticks @include(if: $on) }')).toEqual([
+      ['GRAPHQL_VALIDATION_FAILED', expect.any(String)],
+    ]);
+  });
+
   it('should check again against a new schema, and forget the least recently used text beyond its capacity', () => {
     const cache = new DocumentCache({ capacity: 2 });
     const before = cache.check(schema, 'subscription { ticks }');
