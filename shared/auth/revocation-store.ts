@@ -10,6 +10,7 @@
 // Two stores behind one interface, like the event bus: Redis, shared by every process of a
 // deployment, and memory, for the whole supergraph in one process.
 import type Redis from 'ioredis';
+import { LocalWriters } from '../local-writers';
 
 /** What a token of `sid` at `version` is checked against. */
 export interface RevocationState {
@@ -87,20 +88,15 @@ export class RedisRevocationStore implements RevocationStore {
 export class InMemoryRevocationStore implements RevocationStore {
   private readonly versions = new Map<string, number>();
   private readonly revokedSessions = new Set<string>();
-  private writers = 0;
+  private readonly writers = new LocalWriters();
 
   /** Declares the service of this process that writes; returns how to withdraw it (on stop). */
   attachWriter(): () => void {
-    this.writers += 1;
-    let attached = true;
-    return () => {
-      if (attached) this.writers -= 1;
-      attached = false;
-    };
+    return this.writers.attach();
   }
 
   async read(userId: string, sessionId: string): Promise<RevocationState> {
-    if (!this.writers) throw new Error('no service of this process keeps token revocations');
+    if (!this.writers.attached) throw new Error('no service of this process keeps token revocations');
     return { version: this.versions.get(userId) ?? 0, sessionRevoked: this.revokedSessions.has(sessionId) };
   }
 

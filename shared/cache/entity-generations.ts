@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { firstConnected, REDIS_CONNECT_TIMEOUT_MS, REDIS_RECONNECT_MAX_DELAY_MS } from '../events/redis';
+import { LocalWriters } from '../local-writers';
 
 export interface EntityGenerations {
   /**
@@ -110,20 +111,15 @@ export class RedisEntityGenerations implements EntityGenerations {
  */
 export class InMemoryEntityGenerations implements EntityGenerations {
   private readonly generations = new Map<string, number>();
-  private writers = 0;
+  private readonly writers = new LocalWriters();
 
   /** Declares a service of this process that bumps; returns how to withdraw it (on close). */
   attachWriter(): () => void {
-    this.writers += 1;
-    let attached = true;
-    return () => {
-      if (attached) this.writers -= 1;
-      attached = false;
-    };
+    return this.writers.attach();
   }
 
   async read(type: string, ids: readonly string[]): Promise<string[]> {
-    if (!this.writers) throw new Error('no service of this process bumps entity generations');
+    if (!this.writers.attached) throw new Error('no service of this process bumps entity generations');
     return ids.map((id) => String(this.generations.get(`${type}:${id}`) ?? 0));
   }
 
