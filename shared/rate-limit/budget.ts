@@ -2,9 +2,8 @@
 // same budget: a client spreading attempts over instances behind a load balancer gets no more
 // than one instance would give it. Fixed windows, starting at a key's first attempt.
 //
-// When Redis is unreachable each instance counts in its own memory (rate-limiter-flexible's
-// insurance limiter) until Redis is back: protection stays on, only looser (the budget then holds
-// per instance). Failing open would drop protection exactly while the system is degraded;
+// When Redis is unreachable or hangs, each instance counts in its own memory until Redis answers
+// again: protection stays on, only looser (the budget then holds per instance). Failing open would drop protection exactly while the system is degraded;
 // failing closed would turn a Redis outage into a full outage of the API.
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -24,41 +23,51 @@ export interface BudgetOptions {
   windowSeconds: number;
 }
 
+/**
+ * After Redis failed to count an attempt (unreachable, or a command timed out because it hangs),
+ * attempts are counted in memory for this long before Redis is tried again: a Redis that hangs
+ * would otherwise cost every request the command timeout (500 ms) per budget it spends.
+ */
+export const SHARED_BUDGET_PAUSE_MS = 5_000;
+
 export class Budget {
-  private readonly limiter: RateLimiterRedis | RateLimiterMemory;
+  /** Counts while Redis cannot (rate-limiter-flexible's insurance idea), and without Redis at all. */
+  private readonly memory: RateLimiterMemory;
+  private readonly shared: RateLimiterRedis | null;
+  /** Until when attempts skip Redis (ms since the epoch). */
+  private sharedPausedUntil = 0;
 
   /** With `redis` null (the whole supergraph in one process) the budget lives in memory. */
   constructor(
     redis: Redis | null,
     private readonly options: BudgetOptions,
     private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {
     const { keyPrefix, points, windowSeconds } = options;
     const limits = { keyPrefix, points, duration: windowSeconds };
-    if (!redis) {
-      this.limiter = new RateLimiterMemory(limits);
-      return;
-    }
-    this.limiter = new RateLimiterRedis({
-      ...limits,
-      storeClient: redis,
-      // Straight to the insurance limiter while the connection is down, instead of waiting.
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory(limits),
-    });
+    this.memory = new RateLimiterMemory(limits);
+    // Straight to memory while the connection is down, instead of waiting.
+    this.shared = redis && new RateLimiterRedis({ ...limits, storeClient: redis, rejectIfRedisNotReady: true });
   }
 
   /** Spends one attempt of `key`'s budget. */
   async consume(key: string): Promise<BudgetDecision> {
     const { points, windowSeconds, keyPrefix } = this.options;
+    const useShared = this.shared !== null && this.now() >= this.sharedPausedUntil;
     try {
-      const spent = await this.limiter.consume(key);
+      const spent = await (useShared ? this.shared : this.memory).consume(key);
       return { allowed: true, limit: points, remaining: spent.remainingPoints, resetSeconds: seconds(spent.msBeforeNext) };
     } catch (outcome) {
       if (outcome instanceof RateLimiterRes) {
         return { allowed: false, limit: points, retryAfterSeconds: seconds(outcome.msBeforeNext) };
       }
-      // Redis and the in-memory insurance both failed: nothing left to count with.
+      if (useShared) {
+        // Redis could not count it: memory does, now and for a while (the connection logs outages).
+        this.sharedPausedUntil = this.now() + SHARED_BUDGET_PAUSE_MS;
+        return this.consume(key);
+      }
+      // Memory failed too: nothing left to count with.
       this.logger.error({ err: outcome, budget: keyPrefix }, 'rate limit could not be counted; attempt let through');
       return { allowed: true, limit: points, remaining: points, resetSeconds: windowSeconds };
     }
@@ -67,7 +76,8 @@ export class Budget {
   /** Gives `key` its whole budget back. */
   async reset(key: string): Promise<void> {
     try {
-      await this.limiter.delete(key);
+      await this.memory.delete(key);
+      if (this.shared && this.now() >= this.sharedPausedUntil) await this.shared.delete(key);
     } catch (error) {
       // The count then simply runs out with its window.
       this.logger.error({ err: error, budget: this.options.keyPrefix }, 'rate limit could not be reset');

@@ -8,8 +8,11 @@ import type { RateLimitConfig } from '../../gateway/limits/config';
 import { clientAddress } from '../../gateway/limits/client-address';
 import { RateLimits, type RateDecision } from '../../gateway/limits/rate-limits';
 import type { EventBusConfig } from '../../shared/events/bus';
+import { closeRedis, createRedis } from '../../shared/events/redis';
+import { Budget, SHARED_BUDGET_PAUSE_MS } from '../../shared/rate-limit/budget';
 import { TEST_EVENTS_PREFIX, TEST_REDIS_URL } from '../support/events';
 import { describeWithRedis } from '../support/requirements';
+import { startRedisProxy } from '../support/streams';
 
 const events: EventBusConfig = { redisUrl: TEST_REDIS_URL, prefix: TEST_EVENTS_PREFIX, relay: false };
 const silent = pino({ level: 'silent' });
@@ -107,6 +110,49 @@ describeWithRedis('rate limits', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     await warned;
     expect(lines.map((line) => JSON.parse(line).msg)).toEqual([expect.stringMatching(/Redis unreachable/)]);
+  });
+});
+
+describeWithRedis('a budget on a Redis that hangs', () => {
+  it('should wait for one command timeout, then count in memory at once until the pause ends', async () => {
+    const proxy = await startRedisProxy();
+    const redis = createRedis(proxy.url, 'budget-test', silent);
+    let now = 1_000_000;
+    const budget = new Budget(
+      redis,
+      { keyPrefix: `${TEST_EVENTS_PREFIX}:budget-${fresh('hang')}`, points: 3, windowSeconds: 60 },
+      silent,
+      () => now,
+    );
+    const timed = async () => {
+      const started = performance.now();
+      const decision = await budget.consume('client');
+      return { decision, ms: performance.now() - started };
+    };
+    try {
+      await new Promise<void>((resolve) => (redis.status === 'ready' ? resolve() : redis.once('ready', () => resolve())));
+      expect((await timed()).decision).toMatchObject({ allowed: true, remaining: 2 });
+      proxy.stall();
+      // The first attempt waits for the command timeout (500 ms), then memory counts it.
+      const first = await timed();
+      expect(first.decision).toMatchObject({ allowed: true, remaining: 2 });
+      expect(first.ms).toBeGreaterThanOrEqual(400);
+      // The next ones skip Redis: no wait, still counted (memory's own budget).
+      const second = await timed();
+      expect(second.decision).toMatchObject({ allowed: true, remaining: 1 });
+      expect(second.ms).toBeLessThan(100);
+      expect((await timed()).decision).toMatchObject({ allowed: true, remaining: 0 });
+      expect((await timed()).decision).toMatchObject({ allowed: false });
+      // After the pause Redis is asked again. The attempt that timed out reached Redis once the
+      // stall ended (a timeout says nothing of delivery), so the shared budget has spent two.
+      proxy.restore();
+      now += SHARED_BUDGET_PAUSE_MS;
+      expect((await timed()).decision).toMatchObject({ allowed: true, remaining: 0 });
+      expect((await timed()).decision).toMatchObject({ allowed: false });
+    } finally {
+      await closeRedis(redis);
+      await proxy.close();
+    }
   });
 });
 
