@@ -397,7 +397,7 @@ describe('every error code', () => {
     [ErrorCode.FORBIDDEN]: [200, () => gql(stack.as(customer(randomUUID())), `{ users { totalCount } }`)],
     // The order subgraph answers it with HTTP 401; the gateway ran the operation.
     [ErrorCode.UNAUTHENTICATED]: [200, () => gql(stack.gatewayUrl, `{ orders { totalCount } }`)],
-    // The gateway's query limits at their defaults (README, Limits), each well exceeded.
+    // The gateway's query limits at their defaults (docs/security.md, Limits), each well exceeded.
     [ErrorCode.QUERY_TOO_DEEP]: [400, () => gql(stack.gatewayUrl, `{ products(first: 1) { edges { node { ${nested(8)} } } } }`)],
     [ErrorCode.TOO_MANY_ALIASES]: [
       400,
