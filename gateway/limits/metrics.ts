@@ -1,16 +1,12 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { limitRejectionsCounter, type LimitRejections } from '../../shared/limits/rejections';
 
 /** Requests, connections and operations refused at the gateway's limits, by error code. */
-export interface LimitMetrics {
-  rejected(code: string): void;
-}
+export type LimitMetrics = LimitRejections;
 
 export function createLimitMetrics(registry: Registry): LimitMetrics {
-  const rejections = new Counter({
+  return limitRejectionsCounter(registry, {
     name: 'gateway_limit_rejections_total',
     help: 'Requests, WebSocket connections and operations refused by a query limit or a rate limit, by error code.',
-    labelNames: ['code'],
-    registers: [registry],
   });
-  return { rejected: (code) => rejections.inc({ code }) };
 }

@@ -103,6 +103,12 @@ export function answeredByRedis(error: unknown): boolean {
 function connected(redis: Redis, timeoutMs: number): Promise<void> {
   // Up, yet the command failed (it timed out): a pause before the next attempt.
   if (redis.status === 'ready') return new Promise((resolve) => setTimeout(resolve, 50));
+  return readyOrTimeout(redis, timeoutMs);
+}
+
+/** Resolves at once when `redis` is up, else once it is, or after `timeoutMs` without it. */
+export function readyOrTimeout(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -5,11 +5,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { OperationLimits } from './operation-limits';
-
-/** Where refusals are counted, by error code (a Prometheus counter). */
-export interface LimitRejections {
-  rejected(code: string): void;
-}
+import type { LimitRejections } from './rejections';
 
 export function operationLimitsPlugin<TContext extends BaseContext>(
   limits: OperationLimits,

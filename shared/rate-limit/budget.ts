@@ -7,7 +7,7 @@
 // failing closed would turn a Redis outage into a full outage of the API.
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { createRedis } from '../events/redis';
+import { createRedis, readyOrTimeout } from '../events/redis';
 import type { Logger } from '../logger';
 
 /** Within budget; `remaining` and `resetSeconds` are what RateLimit-* headers tell a client. */
@@ -108,15 +108,6 @@ export function connectBudgetRedis(redisUrl: string, name: string, logger: Logge
  * Resolves once `redis` is up, or after `timeoutMs` without it (memory counts meanwhile): until
  * then each instance would count on its own, so a service waits for it before it serves.
  */
-export async function budgetRedisReady(redis: Redis, timeoutMs = 3_000): Promise<void> {
-  if (redis.status === 'ready') return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      redis.off('ready', done);
-      resolve();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    redis.once('ready', done);
-  });
+export function budgetRedisReady(redis: Redis, timeoutMs = 3_000): Promise<void> {
+  return readyOrTimeout(redis, timeoutMs);
 }

@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode, type GraphQLResolveInfo, type GraphQLScalarType } from 'graphql';
-import { Counter, type Registry } from 'prom-client';
 import { IDENTITY_HEADER, viewerFromHeader } from '../auth/internal-token';
 import type { Viewer } from '../auth/identity';
 import { normalizeIdArguments } from '../graphql/normalize-ids';
 import type { SubgraphConfig } from '../config';
-import { operationLimitsPlugin, type LimitRejections } from '../limits/apollo-plugin';
+import { operationLimitsPlugin } from '../limits/apollo-plugin';
 import { OperationLimits } from '../limits/operation-limits';
+import { limitRejectionsCounter } from '../limits/rejections';
 import type { Logger } from '../logger';
 import { subgraphSchemaPath } from '../paths';
 import type { SubgraphName } from '../services';
@@ -83,7 +83,13 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       ...(shared.plugins ?? []),
       // Anything inside the cluster can reach a subgraph, not only the gateway, which already held
       // clients to its own limits: bound what one request may ask here too (HTTP 400, coded).
-      operationLimitsPlugin<TContext>(new OperationLimits(config.limits), limitRejections(service.metrics.registry)),
+      operationLimitsPlugin<TContext>(
+        new OperationLimits(config.limits),
+        limitRejectionsCounter(service.metrics.registry, {
+          name: 'subgraph_limit_rejections_total',
+          help: "Operations refused by the subgraph's own query limits (depth, aliases, cost), by error code.",
+        }),
+      ),
       ...(config.production ? [schemaReadGuardPlugin<TContext>(config.internal)] : []),
     ],
   });
@@ -95,15 +101,4 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     logger,
   });
   return { ...service, apollo, stop: () => apollo.stop() };
-}
-
-/** subgraph_limit_rejections_total{code}: operations this subgraph refused at its own limits. */
-function limitRejections(registry: Registry): LimitRejections {
-  const rejections = new Counter({
-    name: 'subgraph_limit_rejections_total',
-    help: "Operations refused by the subgraph's own query limits (depth, aliases, cost), by error code.",
-    labelNames: ['code'],
-    registers: [registry],
-  });
-  return { rejected: (code) => rejections.inc({ code }) };
 }
