@@ -169,8 +169,11 @@ describe('signatures and key rotation', () => {
     const token = tokenOf(key);
     const first = await tokens.verify(token);
     expect(await tokens.verify(token)).toBe(first);
-    // A token that differs in one character is verified on its own, and refused.
-    const tampered = token.slice(0, -2) + (token.endsWith('AA') ? 'AB' : 'AA');
+    // A token that differs in one character is verified on its own, and refused. The character is
+    // inside the signature: the last one of base64url carries padding bits, which some changes
+    // leave out of the decoded bytes.
+    const at = token.length - 10;
+    const tampered = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
     expect((await refusal(tokens.verify(tampered))).code).toBe('UNAUTHENTICATED');
   });
 
