@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import cors from 'cors';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import { createEventBus } from '../shared/events/create-event-bus';
 import { post } from '../shared/http/http-client';
 import { ServiceCalls } from '../shared/http/resilience';
@@ -98,7 +98,7 @@ export async function createGatewayServer(
     schema: () => gateway.schema,
     bus,
     logger,
-    metrics: subscriptionMetrics(metrics),
+    registry: metrics.registry,
     production: config.production,
     keepAliveMs: config.keepAliveMs,
     auth: config,
@@ -128,16 +128,6 @@ export async function createGatewayServer(
       await accessTokens.stop();
     },
   };
-}
-
-function subscriptionMetrics({ registry }: Metrics) {
-  const resolutions = new Counter({
-    name: 'subscription_resolutions_total',
-    help: 'Order status changes resolved through the supergraph for subscribers (once per group of identical subscriptions).',
-    registers: [registry],
-  });
-  const active = new Gauge({ name: 'subscriptions_active', help: 'Open subscriptions on this gateway.', registers: [registry] });
-  return { onResolution: () => resolutions.inc(), onSubscriberCount: (count: number) => active.set(count) };
 }
 
 /** Whether a subgraph request body carries a mutation (parsed only after a failed attempt). */

@@ -4,11 +4,12 @@
 // change, not 1,000. Changes of one order are delivered in order; a change is delivered once even
 // if the event bus delivers it twice.
 import { GraphQLError, type ExecutionResult } from 'graphql';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Viewer } from '../../shared/auth/identity';
 import type { EventEnvelope } from '../../shared/events/contracts';
 import type { Logger } from '../../shared/logger';
 import { Channel } from './channel';
-import type { EventQuery } from './event-query';
+import { CHANGE_ID_VARIABLE, type EventQuery } from './event-query';
 
 export type StatusChangeEvent = EventEnvelope<'OrderStatusChanged'>;
 
@@ -30,8 +31,36 @@ export function audienceOf(viewer: Viewer): Audience {
     : { visibilityKey: `user:${userId}`, viewer, canSee: (event) => event.payload.userId === userId };
 }
 
+/** Runs an operation through the gateway's own pipeline (plans, limits, error masking) as `viewer`. */
+export type RunQuery = (
+  viewer: Viewer,
+  query: string,
+  variables: Record<string, unknown>,
+  operationName?: string,
+) => Promise<ExecutionResult>;
+
 /** Resolves one change for a group: runs the group's query through the gateway as its audience. */
 export type ResolveChange = (query: EventQuery, changeId: string, audience: Audience) => Promise<ExecutionResult>;
+
+/** The hub every transport of the gateway subscribes through. */
+export function createSubscriptionHub(runQuery: RunQuery, logger: Logger, registry: Registry): SubscriptionHub {
+  return new SubscriptionHub(
+    (query, changeId, audience) =>
+      runQuery(audience.viewer, query.query, { ...query.variables, [CHANGE_ID_VARIABLE]: changeId }, query.operationName),
+    logger,
+    hubMetrics(registry),
+  );
+}
+
+function hubMetrics(registry: Registry): HubMetrics {
+  const resolutions = new Counter({
+    name: 'subscription_resolutions_total',
+    help: 'Order status changes resolved through the supergraph for subscribers (once per group of identical subscriptions).',
+    registers: [registry],
+  });
+  const active = new Gauge({ name: 'subscriptions_active', help: 'Open subscriptions on this gateway.', registers: [registry] });
+  return { onResolution: () => resolutions.inc(), onSubscriberCount: (count: number) => active.set(count) };
+}
 
 interface Group {
   key: string;

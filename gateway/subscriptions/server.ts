@@ -25,8 +25,9 @@ import type { AccessTokenVerifier } from '../access-tokens';
 import { authenticate, gatewayContext, type AuthConfig, type GatewayContext } from '../auth';
 import type { WebSocketLimits } from '../limits/websocket';
 import { DocumentCache } from './document-cache';
-import { CHANGE_ID_VARIABLE, toEventQuery } from './event-query';
-import { SubscriptionHub, audienceOf, type HubMetrics } from './hub';
+import { toEventQuery } from './event-query';
+import type { Registry } from 'prom-client';
+import { audienceOf, createSubscriptionHub, type SubscriptionHub } from './hub';
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -35,7 +36,8 @@ export interface SubscriptionServerOptions {
   schema: () => GraphQLSchema | undefined;
   bus: EventBus;
   logger: Logger;
-  metrics: HubMetrics;
+  /** Where the hub's counters and gauges are registered. */
+  registry: Registry;
   production: boolean;
   keepAliveMs: number;
   auth: AuthConfig;
@@ -57,14 +59,14 @@ export interface SubscriptionServer {
 const ORDER_VISIBLE = `query OrderVisible($id: ID!) { order(id: $id) { id } }`;
 
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
-  const { httpServer, apollo, schema, bus, logger, metrics, production, keepAliveMs, auth, accessTokens, limits } = options;
+  const { httpServer, apollo, schema, bus, logger, registry, production, keepAliveMs, auth, accessTokens, limits } = options;
 
   const runQuery = async (
     viewer: Viewer,
     query: string,
     variables: Record<string, unknown> | null | undefined,
     operationName?: string,
-  ) => {
+  ): Promise<ExecutionResult> => {
     const response = await apollo.executeOperation(
       { query, variables: variables ?? {}, ...(operationName && { operationName }) },
       { contextValue: gatewayContext(viewer, auth) },
@@ -82,12 +84,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     } satisfies ExecutionResult;
   };
 
-  const hub = new SubscriptionHub(
-    (query, changeId, audience) =>
-      runQuery(audience.viewer, query.query, { ...query.variables, [CHANGE_ID_VARIABLE]: changeId }, query.operationName),
-    logger,
-    metrics,
-  );
+  const hub = createSubscriptionHub(runQuery, logger, registry);
   const tail: Worker = bus.tail<EventEnvelope>('order', (event) => {
     if (event.type === 'OrderStatusChanged') hub.publish(event as EventEnvelope<'OrderStatusChanged'>);
   });
