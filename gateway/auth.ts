@@ -61,12 +61,17 @@ export function requestViewer(res: express.Response): Viewer {
   return (res.locals.viewer as Viewer | undefined) ?? Viewer.anonymous;
 }
 
+/** The request's verified access token, for a subscription stream that must end when it does. */
+export function requestAccessToken(res: express.Response): VerifiedAccessToken | undefined {
+  return res.locals.accessToken as VerifiedAccessToken | undefined;
+}
+
 /** Express middleware: sets the request's viewer, or answers 401 (503) in GraphQL's error shape. */
 export function authenticationMiddleware(verifier: AccessTokenVerifier): express.RequestHandler {
   return async (req, res, next) => {
-    let viewer: Viewer;
+    let authenticated: Authenticated | null;
     try {
-      viewer = (await authenticate(req.headers.authorization, verifier))?.viewer ?? Viewer.anonymous;
+      authenticated = await authenticate(req.headers.authorization, verifier);
     } catch (error) {
       const known = error instanceof GraphQLError ? error : undefined;
       const code = (known?.extensions.code as ErrorCode | undefined) ?? ErrorCode.UNAUTHENTICATED;
@@ -75,7 +80,8 @@ export function authenticationMiddleware(verifier: AccessTokenVerifier): express
       res.json({ errors: [{ message: known?.message ?? 'The access token is not valid.', extensions: { code } }] });
       return;
     }
-    res.locals.viewer = viewer;
+    res.locals.viewer = authenticated?.viewer ?? Viewer.anonymous;
+    res.locals.accessToken = authenticated?.token;
     next();
   };
 }

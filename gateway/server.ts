@@ -17,6 +17,7 @@ import { createAccessTokenVerifier } from './access-tokens';
 import { authenticationMiddleware, gatewayContext, requestViewer, type GatewayContext } from './auth';
 import { SUPERGRAPH_SDL } from './supergraph-files';
 import { IDENTITY_HEADER } from '../shared/auth/internal-token';
+import { ErrorCode } from '../shared/errors';
 import type { GatewayConfig } from './config';
 import { RATE_LIMIT_HEADERS, createGatewayLimits } from './limits';
 import { withQueryCoalescing } from './coalesce-queries';
@@ -112,7 +113,9 @@ export async function createGatewayServer(
       cors({ origin: config.corsOrigins, exposedHeaders: RATE_LIMIT_HEADERS }),
       authenticationMiddleware(accessTokens.verifier),
       ...limits.middleware,
-      refuseSubscriptionsOverHttp(),
+      // graphql-sse and Apollo multipart subscriptions; any other subscription over HTTP is refused.
+      ...subscriptions.httpTransports,
+      refuseSubscriptionsOverHttp(SUBSCRIPTION_TRANSPORTS),
     ],
     logger,
   });
@@ -131,6 +134,14 @@ export async function createGatewayServer(
 }
 
 /** Whether a subgraph request body carries a mutation (parsed only after a failed attempt). */
+/** A subscription over HTTP that no transport took: its Accept names none of them. */
+const SUBSCRIPTION_TRANSPORTS = {
+  status: 406,
+  code: ErrorCode.NOT_ACCEPTABLE,
+  message:
+    'A subscription over HTTP needs Accept: text/event-stream (graphql-sse) or multipart/mixed;subscriptionSpec=1.0 (Apollo multipart, as sent by Apollo Client); or subscribe over WebSocket (graphql-ws).',
+};
+
 function isMutation(body: string): boolean {
   const { query } = JSON.parse(body) as { query?: string };
   return typeof query === 'string' && /^\s*mutation\b/.test(query);

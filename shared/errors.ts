@@ -27,6 +27,10 @@ export enum ErrorCode {
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   /** HTTP 415: a Content-Encoding or charset the services cannot decode. */
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** HTTP 405: a method the endpoint does not take for this request (e.g. a subscription over GET). */
+  METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
+  /** HTTP 406: a subscription over HTTP whose Accept names no streaming format the gateway serves. */
+  NOT_ACCEPTABLE = 'NOT_ACCEPTABLE',
   /** Apollo Server's own, named here so that this enum lists every code a client can receive. */
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',

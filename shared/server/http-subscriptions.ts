@@ -1,10 +1,12 @@
-// Subscriptions are served over graphql-ws, by the gateway only (gateway/subscriptions/). Over
-// HTTP, a subscription went wrong inside Apollo as a 500 INTERNAL_SERVER_ERROR, in two ways:
+// Subscriptions are served by the gateway's own transports (gateway/subscriptions/) and, for
+// routers, by the subgraph that owns the field over graphql-ws. A subscription that reaches Apollo
+// Server over HTTP anyway went wrong inside it as a 500 INTERNAL_SERVER_ERROR, in two ways:
 // - the gateway's executor throws "Execution of subscriptions not supported by gateway";
 // - in every service, graphql-js's validation (SingleFieldSubscriptionsRule, graphql 16) throws
 //   instead of reporting when a subscription's root selection is conditioned on a variable
 //   (`@skip(if: $v)`), whichever operation of the document was asked for.
-// Refused here, before Apollo parses the document, both are the caller's mistake: 400 BAD_REQUEST.
+// Refused here, before Apollo parses the document, both are the caller's mistake, told how to
+// subscribe instead.
 import type express from 'express';
 import {
   getOperationAST,
@@ -18,7 +20,20 @@ import {
 } from 'graphql';
 import { ErrorCode } from '../errors';
 
-export function refuseSubscriptionsOverHttp(): express.RequestHandler {
+export interface SubscriptionRefusal {
+  status: number;
+  code: ErrorCode;
+  /** What the caller should do instead. */
+  message: string;
+}
+
+const SUBGRAPH_REFUSAL: SubscriptionRefusal = {
+  status: 400,
+  code: ErrorCode.BAD_REQUEST,
+  message: 'Subscriptions are not served over HTTP: subscribe over WebSocket (graphql-ws) through the gateway.',
+};
+
+export function refuseSubscriptionsOverHttp(refusal = SUBGRAPH_REFUSAL): express.RequestHandler {
   return (req, res, next) => {
     const { query, operationName } = graphqlParams(req);
     // Only a document that mentions the keyword is parsed here (Apollo parses it again).
@@ -30,16 +45,18 @@ export function refuseSubscriptionsOverHttp(): express.RequestHandler {
       // Not GraphQL: Apollo Server says why.
       return next();
     }
-    const message = refusal(document, operationName);
-    if (!message) return next();
-    res.status(400).json({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
+    const refused = refusalOf(document, operationName, refusal);
+    if (!refused) return next();
+    res.status(refused.status).json({ errors: [{ message: refused.message, extensions: { code: refused.code } }] });
   };
 }
 
-function refusal(document: DocumentNode, operationName: string | undefined): string | undefined {
-  if (getOperationAST(document, operationName)?.operation === OperationTypeNode.SUBSCRIPTION) {
-    return 'Subscriptions are not served over HTTP: subscribe over WebSocket (graphql-ws) through the gateway.';
-  }
+function refusalOf(
+  document: DocumentNode,
+  operationName: string | undefined,
+  refusal: SubscriptionRefusal,
+): SubscriptionRefusal | undefined {
+  if (getOperationAST(document, operationName)?.operation === OperationTypeNode.SUBSCRIPTION) return refusal;
   const fragments = new Map(
     document.definitions
       .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
@@ -52,7 +69,12 @@ function refusal(document: DocumentNode, operationName: string | undefined): str
       rootDependsOnVariables(definition.selectionSet, fragments, new Set()),
   );
   return conditioned
-    ? 'The document has a subscription whose root field is conditioned on a variable (@skip or @include), which is not served over HTTP: subscribe over WebSocket (graphql-ws) through the gateway.'
+    ? {
+        status: 400,
+        code: ErrorCode.BAD_REQUEST,
+        message:
+          'The document has a subscription whose root field is conditioned on a variable (@skip or @include), which cannot be checked over HTTP: select orderStatusChanged without a condition.',
+      }
     : undefined;
 }
 

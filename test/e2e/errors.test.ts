@@ -444,6 +444,22 @@ describe('every error code', () => {
       () => post(stack.gatewayUrl, JSON.stringify({ query: '{ __typename }', padding: 'x'.repeat(2_000_000) })),
     ],
     [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: [415, () => post(stack.gatewayUrl, '{}', { 'content-encoding': 'compress' })],
+    // A subscription over HTTP: as a GET where the multipart protocol takes only POST, and with an
+    // Accept that names none of the gateway's streaming transports.
+    [ErrorCode.METHOD_NOT_ALLOWED]: [
+      405,
+      async () => {
+        const url = `${stack.gatewayUrl}?query=${encodeURIComponent('subscription { orderStatusChanged { to } }')}`;
+        const response = await fetch(url, {
+          headers: {
+            ...stack.admin.headers,
+            accept: 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0",application/json',
+          },
+        });
+        return { status: response.status, body: (await response.json()) as ErrorBody };
+      },
+    ],
+    [ErrorCode.NOT_ACCEPTABLE]: [406, () => gql(stack.admin, `subscription { orderStatusChanged { to } }`)],
     [ErrorCode.GRAPHQL_PARSE_FAILED]: [400, () => gql(stack.gatewayUrl, `{ categories {`)],
     [ErrorCode.GRAPHQL_VALIDATION_FAILED]: [400, () => gql(stack.gatewayUrl, `{ nope }`)],
     [ErrorCode.OPERATION_RESOLUTION_FAILURE]: [400, () => gql(stack.gatewayUrl, `query A { __typename } query B { __typename }`)],

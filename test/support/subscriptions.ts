@@ -52,55 +52,11 @@ export async function subscribe(
   variables: Record<string, unknown> = {},
   client = connect(target),
 ): Promise<TestSubscription> {
-  const results: Result[] = [];
-  const waiters = new Set<() => void>();
-  let end: (outcome: { error?: unknown }) => void = () => {};
-  const ended = new Promise<{ error?: unknown }>((resolve) => {
-    end = resolve;
-  });
-  const unsubscribe = client.subscribe(
-    { query, variables },
-    {
-      next: (result) => {
-        results.push(result);
-        for (const wake of waiters) wake();
-      },
-      error: (error) => end({ error }),
-      complete: () => end({}),
-    },
-  );
+  const recording = recorder();
+  const unsubscribe = client.subscribe({ query, variables }, recording.sink);
   await barrier(client);
-
   return {
-    results,
-    ended,
-    waitFor: (count, predicate = () => true, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const matching = results.filter(predicate);
-          if (matching.length < count) return false;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(matching);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `expected ${count} matching results within ${timeoutMs} ms, got ${results.filter(predicate).length}: ${JSON.stringify(results).slice(0, 2000)}`,
-            ),
-          );
-        }, timeoutMs);
-        if (!check()) waiters.add(check);
-        void ended.then(() => {
-          if (waiters.has(check) && !check()) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            reject(new Error(`subscription ended before ${count} matching results: ${JSON.stringify(results).slice(0, 2000)}`));
-          }
-        });
-      }),
+    ...recording.subscription,
     complete: async () => {
       unsubscribe();
       await barrier(client);
@@ -110,6 +66,62 @@ export async function subscribe(
       await client.dispose();
     },
   };
+}
+
+/** Where a transport's client puts what it receives: results, then an error or completion. */
+export interface Sink {
+  next(result: Result): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/**
+ * Records a subscription's results for `waitFor`, whatever the transport: the client writes to
+ * `sink`; the transport adds `complete` and `close`.
+ */
+export function recorder(): { sink: Sink; subscription: Pick<TestSubscription, 'results' | 'waitFor' | 'ended'> } {
+  const results: Result[] = [];
+  const waiters = new Set<() => void>();
+  let end: (outcome: { error?: unknown }) => void = () => {};
+  const ended = new Promise<{ error?: unknown }>((resolve) => {
+    end = resolve;
+  });
+  const sink: Sink = {
+    next: (result) => {
+      results.push(result);
+      for (const wake of waiters) wake();
+    },
+    error: (error) => end({ error }),
+    complete: () => end({}),
+  };
+  const waitFor: TestSubscription['waitFor'] = (count, predicate = () => true, timeoutMs = 15_000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const matching = results.filter(predicate);
+        if (matching.length < count) return false;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(matching);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(
+          new Error(
+            `expected ${count} matching results within ${timeoutMs} ms, got ${results.filter(predicate).length}: ${JSON.stringify(results).slice(0, 2000)}`,
+          ),
+        );
+      }, timeoutMs);
+      if (!check()) waiters.add(check);
+      void ended.then(() => {
+        if (waiters.has(check) && !check()) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`subscription ended before ${count} matching results: ${JSON.stringify(results).slice(0, 2000)}`));
+        }
+      });
+    });
+  return { sink, subscription: { results, ended, waitFor } };
 }
 
 function barrier(client: Client): Promise<void> {
