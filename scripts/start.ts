@@ -275,6 +275,7 @@ function printBanner(gatewayUrl: string, urls: Record<SubgraphName, string>): vo
     GraphQL (HTTP)   ${gateway}
     Apollo Sandbox   ${gateway}  (open it in a browser)
     Subscriptions    ${gateway.replace('http', 'ws')}  (graphql-ws)
+                     ${gateway}  (graphql-sse, Apollo multipart)
     Demo logins      ${DEMO_ACCOUNTS.admin.email} / ${DEMO_ACCOUNTS.admin.password} (ADMIN)
                      ${DEMO_ACCOUNTS.customer.email} / ${DEMO_ACCOUNTS.customer.password} (CUSTOMER)
     Subgraphs        ${SUBGRAPHS.map((name) => `${name} :${new URL(urls[name]).port}`).join(', ')}

@@ -74,7 +74,9 @@ describe('npm start on a bare machine', () => {
     expect(output).toMatch(/Seeded 60 users, 9 categories, 300 products/);
     expect(output).toContain('one process, in-process event bus');
     expect(output).toMatch(/GraphQL \(HTTP\) +http:\/\/localhost:\d+\/graphql/);
-    expect(output).toMatch(/Subscriptions +ws:\/\/localhost:\d+\/graphql/);
+    expect(output).toMatch(
+      /Subscriptions +ws:\/\/localhost:\d+\/graphql  \(graphql-ws\)\n +http:\/\/localhost:\d+\/graphql  \(graphql-sse, Apollo multipart\)/,
+    );
     expect(output).toContain(`${DEMO_ACCOUNTS.customer.email} / ${DEMO_ACCOUNTS.customer.password}`);
 
     const catalogue = await ok(supergraph.url, CATALOGUE);
