@@ -7,7 +7,8 @@
 //
 // The selection, aliases, fragments and directives are kept as the client wrote them, so the
 // gateway's own query planner fetches every field from whichever subgraph owns it, and the result
-// has exactly the shape the client asked for.
+// has exactly the shape the client asked for. A selection that reads only what the event itself
+// carries (`{ orderId from to at }`) needs no query at all: it is executed against the event.
 import {
   GraphQLError,
   Kind,
@@ -19,6 +20,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionNode,
 } from 'graphql';
 import { requireId } from '../../shared/validation';
 
@@ -29,12 +31,23 @@ export const CHANGE_ID_VARIABLE = '__changeId';
 export interface EventQuery {
   /** The query resolving one change; its only extra variable is $__changeId. */
   query: string;
+  /** `query`, parsed: what batches of changes are built from, and what runs against an event. */
+  document: DocumentNode;
+  /** The API schema the operation was validated against. */
+  schema: GraphQLSchema;
   operationName: string | undefined;
   /** The client's variables that the query still uses. */
   variables: Record<string, unknown>;
   /** Which order the subscriber watches, lower-case (requireId); null for every order it may see. */
   orderId: string | null;
+  /** Where a result holds the change: the client's alias of the root field, or its name. */
+  responseKey: string;
+  /** Whether the selection reads only fields every OrderStatusChanged event carries (no query needed). */
+  fromEvent: boolean;
 }
+
+/** OrderStatusChange fields every OrderStatusChanged event carries, under the same names. */
+const EVENT_FIELDS = new Set(['__typename', 'id', 'orderId', 'from', 'to', 'at', 'reason', 'version']);
 
 export function toEventQuery(
   schema: GraphQLSchema,
@@ -83,14 +96,37 @@ export function toEventQuery(
     selectionSet: { kind: Kind.SELECTION_SET, selections: [eventField] },
   };
   const keptFragments = fragments.filter((fragment) => used.fragments.has(fragment.name.value));
+  const rewritten: DocumentNode = { kind: Kind.DOCUMENT, definitions: [query, ...keptFragments] };
   return {
-    query: print({ kind: Kind.DOCUMENT, definitions: [query, ...keptFragments] }),
+    query: print(rewritten),
+    document: rewritten,
+    schema,
     operationName: operation.name?.value,
     variables: Object.fromEntries(Object.entries(variables).filter(([name]) => used.variables.has(name))),
     // The hub files subscribers under this id and matches events' ids against it: one spelling,
     // and an id that cannot exist is refused here rather than watched forever.
     orderId: orderId == null ? null : requireId(orderId, 'orderId'),
+    responseKey: eventField.alias!.value,
+    fromEvent: readsOnly(eventField, new Map(keptFragments.map((fragment) => [fragment.name.value, fragment])), EVENT_FIELDS),
   };
+}
+
+/** Whether every field selected under `field` (through fragments too) is one of `names`, without sub-selections. */
+function readsOnly(field: FieldNode, fragments: Map<string, FragmentDefinitionNode>, names: Set<string>): boolean {
+  const within = (selections: readonly SelectionNode[]): boolean =>
+    selections.every((selection) => {
+      switch (selection.kind) {
+        case Kind.FIELD:
+          return names.has(selection.name.value) && !selection.selectionSet;
+        case Kind.INLINE_FRAGMENT:
+          return within(selection.selectionSet.selections);
+        case Kind.FRAGMENT_SPREAD: {
+          const fragment = fragments.get(selection.name.value);
+          return fragment !== undefined && within(fragment.selectionSet.selections);
+        }
+      }
+    });
+  return within(field.selectionSet?.selections ?? []);
 }
 
 /** Variables and fragments the operation actually reaches (fragments through fragments too). */
