@@ -3,15 +3,31 @@
 // gateway), with 1,000 graphql-ws subscribers (a) spread over 100 orders and (b) all on one order.
 //
 // Latency = arrival time at the subscriber - `at` of the change (the timestamp written by the
-// transaction that committed it). Writes bench/results/subscription-latency.json.
+// transaction that committed it). Writes bench/results/subscription-latency.json, with where the
+// time went: `at` → the relay's XADD (the stream entry's id is Redis's clock at XADD) → read by the
+// gateway → resolved → written to every socket (the gateway's subscription_delivery_lag_seconds,
+// scraped before and after each scenario) → arrived at the subscriber.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import Redis from 'ioredis';
+import type { EventEnvelope } from '../shared/events/contracts';
+import { streamKey } from '../shared/events/streams';
 import type { ServiceProcess } from '../shared/process/service-process';
 import { ROOT_DIR } from '../shared/paths';
+import { histogramWindow, scrapeMetrics } from './support/gateway-metrics';
 import { percentile } from './support/percentiles';
-import { bearer, createDatabases, dropDatabases, request, RUN_ID, startGateway, startSubgraphs } from './support/stack';
+import {
+  bearer,
+  createDatabases,
+  dropDatabases,
+  REDIS_URL,
+  request,
+  RUN_ID,
+  startGateway,
+  startSubgraphs,
+} from './support/stack';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 const ORDERS_SPREAD = 100;
@@ -62,28 +78,70 @@ async function main(): Promise<void> {
       (i, orders) => orders[i % orders.length]!,
       { api, userId, productId },
     );
-    const single: number[] = [];
+    const single: Measured[] = [];
     for (let round = 0; round < ROUNDS_ONE_ORDER; round += 1) {
       single.push(
-        ...(await measure(`1,000 subscribers on one order (round ${round + 1})`, gateway.url, 1, (_, orders) => orders[0]!, {
+        await measure(`1,000 subscribers on one order (round ${round + 1})`, gateway.url, 1, (_, orders) => orders[0]!, {
           api,
           userId,
           productId,
-        })),
+        }),
       );
     }
     const results = {
       date: new Date().toISOString(),
       node: process.version,
       subscribers: SUBSCRIBERS,
-      spreadOverOrders: summarize(spread),
-      allOnOneOrder: summarize(single),
+      spreadOverOrders: summarize(spread.latencies),
+      allOnOneOrder: summarize(single.flatMap((round) => round.latencies)),
+      // Milliseconds from `at` to each step, per change (per delivery for "arrived"); the gateway's
+      // steps are estimated from histogram buckets, hence approximate.
+      steps: {
+        spreadOverOrders: await steps([spread]),
+        allOnOneOrder: await steps(single),
+      },
     };
     writeFileSync(path.join(ROOT_DIR, 'bench/results/subscription-latency.json'), `${JSON.stringify(results, null, 2)}\n`);
     console.log(JSON.stringify(results, null, 2));
   } finally {
     await Promise.all(processes.map((process) => process.stop()));
     await dropDatabases(databases);
+  }
+}
+
+/** What one scenario (or round) measured: every delivery's latency, and the gateway's metrics around it. */
+interface Measured {
+  latencies: number[];
+  metricsBefore: string;
+  metricsAfter: string;
+  /** When the measured window started and ended (ms since the epoch). */
+  from: number;
+  to: number;
+}
+
+/** Where the time of the changes of `windows` went: `at` → XADD, and the gateway's histogram. */
+async function steps(windows: Measured[]) {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const entries = await redis.xrange(streamKey(`bench:${run}:`, 'order'), '-', '+');
+    const toStream = entries.flatMap(([id, fields]) => {
+      const event = JSON.parse(fields[fields.indexOf('event') + 1]!) as EventEnvelope;
+      if (event.type !== 'OrderStatusChanged') return [];
+      const at = Date.parse((event as EventEnvelope<'OrderStatusChanged'>).payload.at);
+      const inWindow = windows.some(({ from, to }) => at >= from && at <= to);
+      return inWindow ? [Number(id.split('-')[0]) - at] : [];
+    });
+    const scrapes = windows.map(({ metricsBefore, metricsAfter }) => ({ before: metricsBefore, after: metricsAfter }));
+    const gateway = (step: string) => histogramWindow(scrapes, 'subscription_delivery_lag_seconds', { step }, 1_000);
+    return {
+      inStream: summarize(toStream),
+      readByGateway: gateway('read'),
+      resolved: gateway('resolved'),
+      writtenToSockets: gateway('written'),
+      arrived: summarize(windows.flatMap((window) => window.latencies)),
+    };
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -104,7 +162,7 @@ async function measure(
   orderCount: number,
   pick: (i: number, orders: string[]) => string,
   { api, userId, productId }: Api,
-): Promise<number[]> {
+): Promise<Measured> {
   const orders: string[] = [];
   for (let i = 0; i < orderCount; i += 1) {
     orders.push(
@@ -121,6 +179,7 @@ async function measure(
   const watched = Array.from({ length: SUBSCRIBERS }, (_, i) => pick(i, orders));
   // Subscribers are the customer who placed the orders, as in real life.
   const subscribers = await startSubscribers(gatewayUrl, watched, bearer({ userId, role: 'CUSTOMER' }));
+  const metricsBefore = await scrapeMetrics(gatewayUrl);
   const started = Date.now();
   for (const orderId of orders) {
     await api(
@@ -138,12 +197,13 @@ async function measure(
       });
   }
   await subscribers.arrived('DELIVERED', watched.length);
+  const ended = Date.now();
+  // After every change has been written: its "written" step is observed a turn after the writes.
+  const metricsAfter = await scrapeMetrics(gatewayUrl);
   const latencies = await subscribers.finish();
   const summary = summarize(latencies);
-  console.log(
-    `${label}: ${latencies.length} deliveries in ${Date.now() - started} ms, p50 ${summary.p50} ms, p99 ${summary.p99} ms`,
-  );
-  return latencies;
+  console.log(`${label}: ${latencies.length} deliveries in ${ended - started} ms, p50 ${summary.p50} ms, p99 ${summary.p99} ms`);
+  return { latencies, metricsBefore, metricsAfter, from: started, to: ended };
 }
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
@@ -166,11 +226,11 @@ async function startSubscribers(gatewayUrl: string, watched: string[], authoriza
       (worker) =>
         new Promise<void>((resolve, reject) => {
           worker.on('error', reject);
-          worker.on('message', (message: { type: string; to?: string; message?: string }) => {
+          worker.on('message', (message: { type: string; counts?: Record<string, number>; message?: string }) => {
             if (message.type === 'ready') resolve();
             if (message.type === 'error') console.error('subscription error', message.message);
-            if (message.type === 'arrived' && message.to) {
-              counts.set(message.to, (counts.get(message.to) ?? 0) + 1);
+            if (message.type === 'arrived' && message.counts) {
+              for (const [to, count] of Object.entries(message.counts)) counts.set(to, (counts.get(to) ?? 0) + count);
               for (const wake of waiters.splice(0)) wake();
             }
           });
