@@ -57,10 +57,19 @@ export interface SubgraphDefinition<Db extends SubgraphDb, Config extends Subgra
    * and returns the per-request context factory, given the request's caller: DataLoaders live
    * exactly as long as one request.
    */
-  contextFactory: (deps: SubgraphDeps<Db, Config>) => (viewer: Viewer) => TContext;
+  contextFactory: (deps: SubgraphDeps<Db, Config>) => ContextFactory<TContext>;
   /** What runs beside the server: outbox relay, event consumers. */
   workers?: (deps: SubgraphDeps<Db, Config>) => Worker[];
 }
+
+/**
+ * The per-request context factory; or that and the workers that keep current what its contexts
+ * share (a stream tail feeding the subscriptions it serves), which run as long as the server does:
+ * started once it serves, stopped after its sockets have closed. So one instance is both in the
+ * contexts and in the workers without being looked up anywhere.
+ */
+export type ContextFactory<TContext> =
+  ((viewer: Viewer) => TContext) | { context: (viewer: Viewer) => TContext; workers: Worker[] };
 
 /** A subgraph's runtime from its definition: every subgraph's server is built the same way. */
 export function defineSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext>(
@@ -72,15 +81,19 @@ export function defineSubgraph<Db extends SubgraphDb, Config extends SubgraphCon
     readConfig,
     createDb,
     ...(workers && { createWorkers: workers }),
-    createServer: (deps) =>
-      createSubgraphServer({
+    createServer: (deps) => {
+      const factory = contextFactory(deps);
+      const { context, workers: serving } = typeof factory === 'function' ? { context: factory, workers: [] } : factory;
+      return createSubgraphServer({
         name,
         resolvers,
-        createContext: contextFactory(deps),
+        createContext: context,
+        workers: serving,
         config: deps.config,
         logger: deps.logger,
         service: deps.http,
-      }),
+      });
+    },
   };
 }
 
@@ -142,6 +155,8 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
   // Serving before the workers start: the events a worker publishes at once (an outbox left by a
   // crashed predecessor) may be resolved through this very server.
   http.lifecycle.enter('serving');
+  // The server's own workers first: its subscriptions hear of every change published from now on.
+  await server.start();
   const workers = runtime.createWorkers?.(deps) ?? [];
   for (const worker of workers) await worker.start();
   return {

@@ -5,6 +5,7 @@ import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode, type GraphQLResolveInfo, type GraphQLScalarType } from 'graphql';
 import { IDENTITY_HEADER, viewerFromHeader } from '../auth/internal-token';
 import type { Viewer } from '../auth/identity';
+import type { Worker } from '../events/worker';
 import { normalizeIdArguments } from '../graphql/normalize-ids';
 import type { SubgraphConfig } from '../config';
 import { operationLimitsPlugin } from '../limits/apollo-plugin';
@@ -18,6 +19,7 @@ import { checkRepresentations } from './entities';
 import { mountGraphQL, type HttpService } from './http-service';
 import { refuseSubscriptionsOverHttp } from './http-subscriptions';
 import { schemaReadGuardPlugin } from './introspection';
+import { serveSubscriptionsOverWebSocket } from './ws-subscriptions';
 
 /** The subgraph's SDL file: the contract, also read by composition. */
 export function loadTypeDefs(name: SubgraphName): DocumentNode {
@@ -50,32 +52,42 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   logger: Logger;
   /** The HTTP service it is mounted on: already listening while migrations ran. */
   service: HttpService;
+  /** What keeps the contexts' shared state current (a stream tail feeding subscriptions). */
+  workers?: Worker[];
 }
 
 export interface SubgraphServer<TContext extends BaseContext> extends HttpService {
   apollo: ApolloServer<TContext>;
-  /** Drains HTTP, then stops Apollo. */
+  /** Starts its workers; called once the service serves. */
+  start(): Promise<void>;
+  /** Closes subscription sockets (1001 Going Away), stops its workers, drains HTTP, stops Apollo. */
   stop(): Promise<void>;
 }
 
 export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer<TContext>> {
-  const { name, resolvers, createContext, config, logger, service } = options;
+  const { name, resolvers, createContext, config, logger, service, workers = [] } = options;
   const typeDefs = loadTypeDefs(name);
   const shared = sharedApolloOptions<TContext>(config, logger, service.httpServer, {
     isSubgraph: true,
     metrics: service.metrics,
   });
+  // The one cast between the generated types and Apollo's: GraphQLResolverMap has every resolver
+  // take (parent, args, context, info), where `__resolveReference` takes (reference, context,
+  // info); its context is `unknown` because Apollo only passes along what createContext made.
+  // Ids arrive in their one spelling, whichever a client used (shared/graphql/normalize-ids.ts).
+  // Representations `_entities` cannot resolve are BAD_USER_INPUT, not internal errors (entities.ts).
+  const schema = normalizeIdArguments(
+    checkRepresentations(buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]), typeDefs),
+  );
+  const limits = new OperationLimits(config.limits);
+  const rejections = limitRejectionsCounter(service.metrics.registry, {
+    name: 'subgraph_limit_rejections_total',
+    help: "Operations refused by the subgraph's own query limits (depth, aliases, cost), by error code.",
+  });
   const apollo = new ApolloServer<TContext>({
-    // The one cast between the generated types and Apollo's: GraphQLResolverMap has every resolver
-    // take (parent, args, context, info), where `__resolveReference` takes (reference, context,
-    // info); its context is `unknown` because Apollo only passes along what createContext made.
-    // Ids arrive in their one spelling, whichever a client used (shared/graphql/normalize-ids.ts).
-    // Representations `_entities` cannot resolve are BAD_USER_INPUT, not internal errors (entities.ts).
-    schema: normalizeIdArguments(
-      checkRepresentations(buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]), typeDefs),
-    ),
+    schema,
     ...shared,
     // Decided per request instead (introspection.ts): in production only with the internal identity.
     introspection: true,
@@ -83,13 +95,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       ...(shared.plugins ?? []),
       // Anything inside the cluster can reach a subgraph, not only the gateway, which already held
       // clients to its own limits: bound what one request may ask here too (HTTP 400, coded).
-      operationLimitsPlugin<TContext>(
-        new OperationLimits(config.limits),
-        limitRejectionsCounter(service.metrics.registry, {
-          name: 'subgraph_limit_rejections_total',
-          help: "Operations refused by the subgraph's own query limits (depth, aliases, cost), by error code.",
-        }),
-      ),
+      operationLimitsPlugin<TContext>(limits, rejections),
       ...(config.production ? [schemaReadGuardPlugin<TContext>(config.internal)] : []),
     ],
   });
@@ -100,5 +106,32 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     middleware: [refuseSubscriptionsOverHttp()],
     logger,
   });
-  return { ...service, apollo, stop: () => apollo.stop() };
+  // A subgraph whose SDL has subscriptions serves them itself, to routers that pass them through.
+  const webSocket = schema.getSubscriptionType()
+    ? serveSubscriptionsOverWebSocket({
+        httpServer: service.httpServer,
+        schema,
+        createContext,
+        internal: config.internal,
+        production: config.production,
+        maxPayloadBytes: config.bodyLimitBytes,
+        limits,
+        rejections,
+        logger,
+      })
+    : undefined;
+  return {
+    ...service,
+    apollo,
+    start: async () => {
+      for (const worker of workers) await worker.start();
+    },
+    stop: async () => {
+      // Sockets first, each with its 1001 Going Away: the HTTP drain would end upgraded sockets
+      // without a close frame, which clients see as 1006.
+      await webSocket?.dispose();
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await apollo.stop();
+    },
+  };
 }

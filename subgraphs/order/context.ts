@@ -3,16 +3,25 @@ import type { Logger } from '../../shared/logger';
 import type { Catalog } from './catalog';
 import type { Db } from './db';
 import { createLoaders, type Loaders } from './loaders';
+import type { StatusChangeFeed } from './status-feed';
 
 export interface Context {
   db: Db;
   loaders: Loaders;
   catalog: Catalog;
   logger: Logger;
+  /** The status changes this process hears of, for `orderStatusChanged`. */
+  statusChanges: StatusChangeFeed;
   /** Who is asking: every authorization rule of this subgraph asks it. */
   viewer: Viewer;
 }
 
-export function createContext(db: Db, catalog: Catalog, logger: Logger, viewer: Viewer): Context {
-  return { db, loaders: createLoaders(db), catalog, logger, viewer };
+export function createContext(
+  db: Db,
+  catalog: Catalog,
+  logger: Logger,
+  statusChanges: StatusChangeFeed,
+  viewer: Viewer,
+): Context {
+  return { db, loaders: createLoaders(db), catalog, logger, statusChanges, viewer };
 }

@@ -1,5 +1,3 @@
-import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { GraphQLError } from 'graphql';
 import { badUserInput, notFound } from '../../shared/errors';
 import { enqueueEvent } from '../../shared/events/outbox';
 import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
@@ -7,8 +5,9 @@ import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
 import { MAX_PAGE_SIZE, readPage, toConnection } from '../../shared/pagination';
 import { requireId, requireInt, requireText } from '../../shared/validation';
-import type { OrderStatus, Prisma } from '../../prisma/order/generated/client';
+import type { Order, OrderStatus, OrderStatusChange, Prisma } from '../../prisma/order/generated/client';
 import { buyerOf, listedOwner } from './access';
+import type { Context } from './context';
 import type { Resolvers } from './generated/graphql';
 import { priceOrder, requireOrderItems } from './placement';
 import { INITIAL_STATUS, triggerInto } from './status';
@@ -37,22 +36,17 @@ function requireAdminStatus(status: OrderStatus): void {
   throw badUserInput(`updateOrderStatus only moves orders to SHIPPED or DELIVERED. ${why}`, 'status');
 }
 
-/** Served by the gateway, which resolves each change it announces through Query.orderStatusChange. */
-function subscriptionsServedByGateway(): never {
-  throw new GraphQLError(
-    'This subgraph does not serve subscriptions: subscribe to orderStatusChanged through the gateway, over graphql-ws.',
-    { extensions: { code: ApolloServerErrorCode.BAD_REQUEST } },
-  );
+/** The order a root field names: the caller's own, or any for administrators; NOT_FOUND otherwise. */
+async function visibleOrder(id: string, { loaders, viewer }: Context, field = 'id'): Promise<Order> {
+  viewer.requireSignedIn();
+  return viewer.requireVisible(await loaders.order.load(requireId(id, field)), 'Order', id);
 }
 
 export const resolvers = {
   DateTime,
 
   Query: {
-    async order(_, { id }, { loaders, viewer }) {
-      viewer.requireSignedIn();
-      return viewer.requireVisible(await loaders.order.load(requireId(id)), 'Order', id);
-    },
+    order: (_, { id }, context) => visibleOrder(id, context),
     async orderStatusChange(_, { id }, { loaders, viewer }) {
       viewer.requireSignedIn();
       const change = await loadRequired(loaders.statusChange, 'OrderStatusChange', id);
@@ -143,8 +137,35 @@ export const resolvers = {
     },
   },
 
+  // Served over graphql-ws on this subgraph's own /graphql, to routers that pass the subscription
+  // through (shared/server/ws-subscriptions.ts): each change is executed afresh, so `order` is
+  // the order as it is then, and a router completes it from the other subgraphs. (The gateway
+  // serves this field on its own endpoint, from the same stream.)
   Subscription: {
-    orderStatusChanged: { subscribe: subscriptionsServedByGateway, resolve: subscriptionsServedByGateway },
+    orderStatusChanged: {
+      async subscribe(_, { orderId }, context) {
+        const { viewer, statusChanges } = context;
+        viewer.requireSignedIn();
+        // Already in its one spelling (shared/graphql/normalize-ids.ts); a malformed one fails below.
+        const watched = orderId ?? undefined;
+        // Registered before the order is looked up, so a change made meanwhile is kept, not missed.
+        // A customer hears of their own orders only, an administrator of every order.
+        const changes = statusChanges.subscribe(
+          (change) => viewer.canSee(change.userId) && (watched === undefined || change.orderId === watched),
+        );
+        if (watched === undefined) return changes;
+        try {
+          // Someone else's order is refused as `order(id:)` refuses it: NOT_FOUND, word for word.
+          await visibleOrder(watched, context, 'orderId');
+        } catch (error) {
+          await changes.return?.();
+          throw error;
+        }
+        return changes;
+      },
+      // The source yields the history rows themselves; their fields resolve as everywhere else.
+      resolve: (change: OrderStatusChange) => change,
+    },
   },
 
   Order: {

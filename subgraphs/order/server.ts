@@ -5,6 +5,7 @@ import { createContext } from './context';
 import { createDb } from './db';
 import { CONSUMED_STREAMS, createEventHandlers } from './event-handlers';
 import { resolvers } from './resolvers';
+import { StatusChangeFeed } from './status-feed';
 
 /** Everything needed to start this subgraph: used by index.ts and by the tests. */
 export const orderSubgraph = defineSubgraph({
@@ -12,10 +13,15 @@ export const orderSubgraph = defineSubgraph({
   readConfig: readOrderConfig,
   createDb,
   resolvers,
-  contextFactory: ({ db, config, logger, metrics }) => {
+  contextFactory: ({ db, config, logger, metrics, bus }) => {
     // One client per process, shared by all requests.
     const catalog = createCatalog(config, logger, metrics.registry);
-    return (viewer) => createContext(db, catalog, logger, viewer);
+    // One tail of the order stream per process, fanned out to the subscriptions open on it.
+    const statusChanges = new StatusChangeFeed(bus, metrics.registry);
+    return {
+      context: (viewer) => createContext(db, catalog, logger, statusChanges, viewer),
+      workers: [statusChanges],
+    };
   },
   workers: ({ bus, config, db, logger }) => [
     // Publishes OrderCreated and OrderStatusChanged once their transactions commit.
