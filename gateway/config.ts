@@ -1,10 +1,11 @@
 import { readAccessTokenVerificationConfig, readInternalTokenConfig } from '../shared/auth/config';
-import { defaultSubgraphUrl, EnvReader, readEventBusConfig, readServiceConfig, type ServiceConfig } from '../shared/config';
+import { EnvReader, readEventBusConfig, readServiceConfig, type ServiceConfig } from '../shared/config';
 import type { EventBusConfig } from '../shared/events/bus';
 import { readBreakerConfig, type BreakerConfig } from '../shared/http/resilience';
 import type { AuthConfig } from './auth';
 import { readLimitsConfig, type LimitsConfig } from './limits/config';
-import { DEFAULT_PORTS, SUBGRAPHS, subgraphUrlVar } from '../shared/services';
+import { SUBGRAPHS } from '../shared/services';
+import { defaultOf, subgraphUrlName } from '../shared/variables';
 
 export interface GatewayConfig extends ServiceConfig, AuthConfig {
   /** Subgraph URLs that replace the routing URLs of the composed supergraph, by subgraph name. */
@@ -27,28 +28,24 @@ export interface GatewayConfig extends ServiceConfig, AuthConfig {
   coalesceQueries: boolean;
 }
 
-// Apollo's hosted Sandbox and local frontends, in development only.
-const DEVELOPMENT_ORIGINS = ['https://studio.apollographql.com', /^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/];
-
 export function readGatewayConfig(env: EnvReader): GatewayConfig {
+  // Only those set: the others keep the routing URLs of the composed supergraph.
   const subgraphUrls: Record<string, string> = {};
   for (const name of SUBGRAPHS) {
-    const url = env.string(subgraphUrlVar(name), '');
-    if (url) subgraphUrls[name] = url;
+    if (env.has(subgraphUrlName(name))) subgraphUrls[name] = env.url(subgraphUrlName(name));
   }
-  const configuredOrigins = env.list('CORS_ORIGINS', []);
   return {
-    ...readServiceConfig(env, DEFAULT_PORTS.gateway),
+    ...readServiceConfig(env, 'gateway'),
     subgraphUrls,
-    corsOrigins: configuredOrigins.length ? configuredOrigins : env.production ? [] : DEVELOPMENT_ORIGINS,
-    subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100 }),
+    corsOrigins: env.list('CORS_ORIGINS'),
+    subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS'),
     breaker: readBreakerConfig(env),
     events: readEventBusConfig(env),
-    keepAliveMs: env.int('WS_KEEPALIVE_MS', 12_000, { min: 100 }),
+    keepAliveMs: env.int('WS_KEEPALIVE_MS'),
     limits: readLimitsConfig(env),
-    entityCache: env.oneOf('ENTITY_CACHE', ['on', 'off'], 'on') === 'on',
-    coalesceQueries: env.oneOf('COALESCE_QUERIES', ['on', 'off'], 'on') === 'on',
-    accessTokens: readAccessTokenVerificationConfig(env, subgraphUrls.user ?? defaultSubgraphUrl('user')),
+    entityCache: env.oneOf('ENTITY_CACHE') === 'on',
+    coalesceQueries: env.oneOf('COALESCE_QUERIES') === 'on',
+    accessTokens: readAccessTokenVerificationConfig(env, subgraphUrls.user ?? defaultOf(subgraphUrlName('user'))),
     internal: readInternalTokenConfig(env),
   };
 }

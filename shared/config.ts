@@ -1,5 +1,6 @@
 // The configuration every service shares (port, log level, databases, event bus, calls between
-// services), read through EnvReader (./env.ts, re-exported here for the services).
+// services), read through EnvReader (./env.ts, re-exported here for the services). Names, defaults
+// and validation are the registry's (./variables.ts); this file only gives them a shape.
 import { readInternalTokenConfig } from './auth/config';
 import type { InternalTokenConfig } from './auth/internal-token';
 import type { EventBusConfig } from './events/bus';
@@ -8,11 +9,12 @@ import { readSubgraphQueryLimits } from './limits/config';
 import type { QueryLimits } from './limits/operation-limits';
 import type { ShutdownConfig } from './server/lifecycle';
 import type { EnvReader } from './env';
-import { DEFAULT_PORTS, databaseUrlVar, subgraphUrlVar, type SubgraphName } from './services';
+import type { SubgraphName } from './services';
+import type { ServiceName } from './variable-kinds';
+import { databaseUrlName, LOG_LEVELS, subgraphUrlName } from './variables';
 
 export { ConfigError, EnvReader } from './env';
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export { LOG_LEVELS } from './variables';
 
 export interface ServiceConfig {
   production: boolean;
@@ -24,28 +26,19 @@ export interface ServiceConfig {
   shutdown: ShutdownConfig;
 }
 
-export function readServiceConfig(env: EnvReader, defaultPort: number): ServiceConfig {
+export function readServiceConfig(env: EnvReader, service: ServiceName): ServiceConfig {
   return {
     production: env.production,
-    // Loopback unless told otherwise: `npm start` and tests run everything on one machine. The
-    // image, compose and the Kubernetes manifests set HOST=0.0.0.0.
-    host: env.string('HOST', '127.0.0.1'),
-    port: env.int('PORT', defaultPort, { min: 0, max: 65535 }),
-    logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1_000 }),
+    // Loopback unless told otherwise: `npm start` and tests run everything on one machine.
+    host: env.string('HOST'),
+    port: env.int('PORT', { service }),
+    logLevel: env.oneOf('LOG_LEVEL'),
+    bodyLimitBytes: env.int('BODY_LIMIT_BYTES'),
     shutdown: {
-      delayMs: env.int('SHUTDOWN_DELAY_MS', 0, { min: 0, max: 120_000 }),
-      timeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', 25_000, { min: 1_000, max: 600_000 }),
+      delayMs: env.int('SHUTDOWN_DELAY_MS'),
+      timeoutMs: env.int('SHUTDOWN_TIMEOUT_MS'),
     },
   };
-}
-
-export function defaultDatabaseUrl(name: SubgraphName): string {
-  return `postgresql://postgres@127.0.0.1:5432/shop_${name}`;
-}
-
-export function defaultSubgraphUrl(name: SubgraphName): string {
-  return `http://localhost:${DEFAULT_PORTS[name]}/graphql`;
 }
 
 export interface SubgraphConfig extends ServiceConfig {
@@ -76,27 +69,26 @@ export interface PeerCallConfig {
  * every service runs in one process. Every key starts with EVENTS_PREFIX.
  */
 export function readEventBusConfig(env: EnvReader): EventBusConfig {
-  const prefix = env.string('EVENTS_PREFIX', 'shop:');
-  if (!/^[\w.:-]{1,64}$/.test(prefix)) env.problems.push('EVENTS_PREFIX must be 1-64 characters of letters, digits, . : _ -');
-  const inProcess = env.oneOf('EVENT_BUS', ['redis', 'in-process'], 'redis') === 'in-process';
+  const prefix = env.string('EVENTS_PREFIX');
+  const inProcess = env.oneOf('EVENT_BUS') === 'in-process';
   return {
-    redisUrl: inProcess ? null : env.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl: inProcess ? null : env.url('REDIS_URL'),
     prefix,
-    relay: env.oneOf('OUTBOX_RELAY', ['on', 'off'], 'on') === 'on',
+    relay: env.oneOf('OUTBOX_RELAY') === 'on',
   };
 }
 
 /** The configuration every subgraph shares; services add their own fields on top. */
 export function readSubgraphConfig(env: EnvReader, name: SubgraphName): SubgraphConfig {
   return {
-    ...readServiceConfig(env, DEFAULT_PORTS[name]),
+    ...readServiceConfig(env, name),
     databaseUrl: readDatabaseUrl(env, name),
-    databasePoolSize: env.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+    databasePoolSize: env.int('DATABASE_POOL_SIZE'),
     events: readEventBusConfig(env),
     internal: readInternalTokenConfig(env),
-    migrateOnStart: env.oneOf('MIGRATE_ON_START', ['on', 'off'], 'on') === 'on',
+    migrateOnStart: env.oneOf('MIGRATE_ON_START') === 'on',
     peerCalls: {
-      timeoutMs: env.int('SERVICE_CALL_TIMEOUT_MS', 5_000, { min: 100 }),
+      timeoutMs: env.int('SERVICE_CALL_TIMEOUT_MS'),
       breaker: readBreakerConfig(env),
     },
     limits: readSubgraphQueryLimits(env),
@@ -105,10 +97,10 @@ export function readSubgraphConfig(env: EnvReader, name: SubgraphName): Subgraph
 
 /** A subgraph's database: a PostgreSQL server, or an embedded database (`pglite:<directory>`). */
 export function readDatabaseUrl(env: EnvReader, name: SubgraphName): string {
-  return env.url(databaseUrlVar(name), defaultDatabaseUrl(name), ['postgresql:', 'postgres:', 'pglite:']);
+  return env.url(databaseUrlName(name));
 }
 
 /** Where this service reaches another subgraph (service-to-service calls). */
 export function readSubgraphUrl(env: EnvReader, name: SubgraphName): string {
-  return env.url(subgraphUrlVar(name), defaultSubgraphUrl(name), ['http:', 'https:']);
+  return env.url(subgraphUrlName(name));
 }

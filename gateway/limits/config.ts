@@ -1,8 +1,10 @@
 // The gateway's abuse limits, read from the environment. Every limit takes 0 for "off", which is
-// what benchmarks want; the defaults fit production traffic of this supergraph (every example
-// operation in operations/ stays well within them, and a test keeps it that way).
+// what benchmarks want; the defaults (shared/variables.ts) fit production traffic of this
+// supergraph (every example operation in operations/ stays well within them, and a test keeps it
+// that way).
 import type { EnvReader } from '../../shared/config';
 import type { QueryLimits } from '../../shared/limits/operation-limits';
+import { defaultOf } from '../../shared/variables';
 
 export interface RateLimitConfig {
   /** Requests (and WebSocket connection attempts) per client address and minute. */
@@ -21,22 +23,30 @@ export interface LimitsConfig {
   rate: RateLimitConfig;
 }
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxAliases: 10, maxTokens: 1_000, maxCost: 10_000 };
-export const DEFAULT_RATE_LIMITS: RateLimitConfig = { ipPerMinute: 600, userPerMinute: 300, trustedProxies: 0 };
+export const DEFAULT_QUERY_LIMITS: QueryLimits = {
+  maxDepth: defaultOf('MAX_QUERY_DEPTH'),
+  maxAliases: defaultOf('MAX_ALIASES'),
+  maxTokens: defaultOf('MAX_TOKENS'),
+  maxCost: defaultOf('MAX_QUERY_COST'),
+};
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  ipPerMinute: defaultOf('RATE_LIMIT_IP_PER_MINUTE'),
+  userPerMinute: defaultOf('RATE_LIMIT_USER_PER_MINUTE'),
+  trustedProxies: defaultOf('TRUST_PROXY'),
+};
 
 export function readLimitsConfig(env: EnvReader): LimitsConfig {
-  const limit = (name: string, fallback: number) => env.int(name, fallback, { min: 0, max: 1_000_000_000 });
   return {
     query: {
-      maxDepth: limit('MAX_QUERY_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth),
-      maxAliases: limit('MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases),
-      maxTokens: limit('MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens),
-      maxCost: limit('MAX_QUERY_COST', DEFAULT_QUERY_LIMITS.maxCost),
+      maxDepth: env.int('MAX_QUERY_DEPTH'),
+      maxAliases: env.int('MAX_ALIASES'),
+      maxTokens: env.int('MAX_TOKENS'),
+      maxCost: env.int('MAX_QUERY_COST'),
     },
     rate: {
-      ipPerMinute: limit('RATE_LIMIT_IP_PER_MINUTE', DEFAULT_RATE_LIMITS.ipPerMinute),
-      userPerMinute: limit('RATE_LIMIT_USER_PER_MINUTE', DEFAULT_RATE_LIMITS.userPerMinute),
-      trustedProxies: env.int('TRUST_PROXY', DEFAULT_RATE_LIMITS.trustedProxies, { min: 0, max: 10 }),
+      ipPerMinute: env.int('RATE_LIMIT_IP_PER_MINUTE'),
+      userPerMinute: env.int('RATE_LIMIT_USER_PER_MINUTE'),
+      trustedProxies: env.int('TRUST_PROXY'),
     },
   };
 }

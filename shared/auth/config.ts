@@ -3,6 +3,7 @@
 // public keys the user subgraph publishes, and signs internal tokens; every subgraph verifies
 // internal tokens. Nothing here is ever read from a file in the repository.
 import type { EnvReader } from '../env';
+import type { VariableName } from '../variables';
 import type { AccessTokenSettings } from './access-token';
 import type { InternalTokenConfig } from './internal-token';
 import {
@@ -15,16 +16,15 @@ import {
   type VerificationKey,
 } from './signing-keys';
 
-// Well-known on purpose: development works out of the box, and production refuses to start with
-// it (EnvReader.secret), as with the development access-token key (signing-keys.ts).
-export const DEVELOPMENT_INTERNAL_SECRET = 'development-only-internal-secret-do-not-use-in-production';
+// Declared with the variable it is the development default of (production refuses it).
+export { DEVELOPMENT_INTERNAL_SECRET } from '../variables';
 
 export function readInternalTokenConfig(env: EnvReader): InternalTokenConfig {
-  return { internalSecret: env.secret('INTERNAL_SECRET', DEVELOPMENT_INTERNAL_SECRET) };
+  return { internalSecret: env.secret('INTERNAL_SECRET') };
 }
 
 function readAccessTokenSettings(env: EnvReader): AccessTokenSettings {
-  return { issuer: env.string('JWT_ISSUER', 'shop-user-service'), audience: env.string('JWT_AUDIENCE', 'shop-api') };
+  return { issuer: env.string('JWT_ISSUER'), audience: env.string('JWT_AUDIENCE') };
 }
 
 /** What the user subgraph signs access tokens with, and publishes at JWKS_PATH. */
@@ -41,8 +41,8 @@ export interface AccessTokenSigningConfig extends AccessTokenSettings {
 }
 
 export function readAccessTokenSigningConfig(env: EnvReader): AccessTokenSigningConfig {
-  const signingText = env.required('ACCESS_TOKEN_SIGNING_KEY', DEVELOPMENT_ACCESS_TOKEN_KEY);
-  const previousText = env.string('ACCESS_TOKEN_PREVIOUS_KEYS', '');
+  const signingText = env.string('ACCESS_TOKEN_SIGNING_KEY');
+  const previousText = env.string('ACCESS_TOKEN_PREVIOUS_KEYS');
   const signingKey = readKey(env, 'ACCESS_TOKEN_SIGNING_KEY', signingText, parseSigningKey);
   const previousKeys = readKey(env, 'ACCESS_TOKEN_PREVIOUS_KEYS', previousText, parseVerificationKeys) ?? [];
   if (env.production) {
@@ -58,7 +58,7 @@ export function readAccessTokenSigningConfig(env: EnvReader): AccessTokenSigning
     // Only to satisfy the type when the key is missing or malformed: env.done() refuses to start.
     signingKey: signingKey ?? parseSigningKey(DEVELOPMENT_ACCESS_TOKEN_KEY),
     previousKeys,
-    ttlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, { min: 10, max: 24 * 60 * 60 }),
+    ttlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS'),
   };
 }
 
@@ -71,15 +71,12 @@ export interface AccessTokenVerificationConfig extends AccessTokenSettings {
 /** `userSubgraphUrl`: where the gateway reaches the user subgraph's GraphQL endpoint. */
 export function readAccessTokenVerificationConfig(env: EnvReader, userSubgraphUrl: string): AccessTokenVerificationConfig {
   // A malformed subgraph URL is reported where it is read; this one is then left empty.
-  const jwksUrl = env.string('ACCESS_TOKEN_JWKS_URL', URL.parse(JWKS_PATH, userSubgraphUrl)?.href ?? '');
-  if (!['http:', 'https:'].includes(URL.parse(jwksUrl)?.protocol ?? '')) {
-    env.problems.push('ACCESS_TOKEN_JWKS_URL must be an http or https URL');
-  }
+  const jwksUrl = env.url('ACCESS_TOKEN_JWKS_URL', { derived: URL.parse(JWKS_PATH, userSubgraphUrl)?.href ?? '' });
   return { ...readAccessTokenSettings(env), jwksUrl };
 }
 
 /** `parse(text)`, or undefined with the problem recorded under `name`. */
-function readKey<T>(env: EnvReader, name: string, text: string, parse: (text: string) => T): T | undefined {
+function readKey<T>(env: EnvReader, name: VariableName, text: string, parse: (text: string) => T): T | undefined {
   if (!text) return undefined;
   try {
     return parse(text);

@@ -38,8 +38,8 @@ export interface BreakerConfig {
 
 export function readBreakerConfig(env: EnvReader): BreakerConfig {
   return {
-    failures: env.int('CIRCUIT_BREAKER_FAILURES', 5, { min: 1, max: 1_000 }),
-    resetMs: env.int('CIRCUIT_BREAKER_RESET_MS', 5_000, { min: 10, max: 600_000 }),
+    failures: env.int('CIRCUIT_BREAKER_FAILURES'),
+    resetMs: env.int('CIRCUIT_BREAKER_RESET_MS'),
   };
 }
 

@@ -18,6 +18,8 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+// The OTEL_* variables declared in the registry: the SDK reads these and more on its own.
+import { EnvReader } from '../env';
 
 /** Requests no one traces: probes and scrapes, every few seconds, would drown the real traces. */
 const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
@@ -37,8 +39,9 @@ let stopInstrumentations: (() => void) | undefined;
 
 /** Whether OTLP export is configured: the standard variables, unless the exporter is "none". */
 export function exporterConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.OTEL_TRACES_EXPORTER?.trim() === 'none') return false;
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
+  const reader = new EnvReader(env);
+  if (reader.string('OTEL_TRACES_EXPORTER') === 'none') return false;
+  return Boolean(reader.string('OTEL_EXPORTER_OTLP_ENDPOINT') || reader.string('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'));
 }
 
 /**
@@ -48,7 +51,7 @@ export function exporterConfigured(env: NodeJS.ProcessEnv = process.env): boolea
  */
 export function startTelemetry({ serviceName, env = process.env, spanProcessors }: TelemetryOptions): boolean {
   if (provider) return true;
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  if (new EnvReader(env).string('OTEL_SDK_DISABLED').toLowerCase() === 'true') return false;
   const exporting = spanProcessors !== undefined || exporterConfigured(env);
   if (!exporting) return false;
   provider = new NodeTracerProvider({

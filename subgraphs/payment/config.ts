@@ -1,5 +1,5 @@
 import { readSubgraphConfig, readSubgraphUrl, type EnvReader, type SubgraphConfig } from '../../shared/config';
-import { PAYMENT_PROCESSORS, type PaymentProcessorKind } from './processor';
+import type { PaymentProcessorKind } from './processor';
 
 export interface PaymentConfig extends SubgraphConfig {
   /** The order subgraph, asked for an order's status and total before it is paid. */
@@ -12,6 +12,6 @@ export function readPaymentConfig(env: EnvReader): PaymentConfig {
   return {
     ...readSubgraphConfig(env, 'payment'),
     orderSubgraphUrl: readSubgraphUrl(env, 'order'),
-    paymentProcessor: env.oneOf('PAYMENT_PROCESSOR', PAYMENT_PROCESSORS, 'fake'),
+    paymentProcessor: env.oneOf('PAYMENT_PROCESSOR'),
   };
 }

@@ -1,5 +1,5 @@
-import { readSubgraphConfig } from '../../shared/config';
 import { defineSubgraph } from '../../shared/server/run-subgraph';
+import { readProductConfig } from './config';
 import { createContext } from './context';
 import { createDb } from './db';
 import { bumpBeforeProductEvents, deferringGenerations } from './generations';
@@ -9,7 +9,7 @@ import { resolvers } from './resolvers';
 /** Everything needed to start this subgraph: used by index.ts and by the tests. */
 export const productSubgraph = defineSubgraph({
   name: 'product',
-  readConfig: (env) => readSubgraphConfig(env, 'product'),
+  readConfig: readProductConfig,
   createDb,
   resolvers,
   contextFactory: ({ db, logger, bus }) => {

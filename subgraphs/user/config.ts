@@ -2,8 +2,6 @@ import { readAccessTokenSigningConfig, type AccessTokenSigningConfig } from '../
 import { readSubgraphConfig, type EnvReader, type SubgraphConfig } from '../../shared/config';
 import type { LoginThrottleConfig } from './login-throttle';
 
-const DAY_SECONDS = 24 * 60 * 60;
-
 export interface UserConfig extends SubgraphConfig {
   /** Signs the access tokens login, signUp and refresh hand out (the gateway verifies them). */
   accessTokens: AccessTokenSigningConfig;
@@ -17,10 +15,10 @@ export function readUserConfig(env: EnvReader): UserConfig {
   return {
     ...readSubgraphConfig(env, 'user'),
     accessTokens: readAccessTokenSigningConfig(env),
-    refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 30 * DAY_SECONDS, { min: 60, max: 365 * DAY_SECONDS }),
+    refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS'),
     loginThrottle: {
-      failuresPerAccount: env.int('LOGIN_FAILURES_PER_ACCOUNT', 10, { min: 0, max: 1_000_000 }),
-      windowSeconds: env.int('LOGIN_FAILURE_WINDOW_SECONDS', 15 * 60, { min: 1, max: DAY_SECONDS }),
+      failuresPerAccount: env.int('LOGIN_FAILURES_PER_ACCOUNT'),
+      windowSeconds: env.int('LOGIN_FAILURE_WINDOW_SECONDS'),
     },
   };
 }
