@@ -5,8 +5,10 @@
 // services share Redis and each runs as its own process; without it they run in this process on
 // the in-process event bus, each still on its own port with its own database. First start
 // creates and migrates the databases and seeds them; Ctrl-C (or SIGTERM) stops everything
-// cleanly.
-// First: tracing hooks http and pg before anything loads them.
+// cleanly. A .env at the project root, when there is one, fills in what the environment leaves
+// unset (scripts/load-env-file.ts); the variables are those of docs/configuration.md.
+// First the .env file, then tracing, which hooks http and pg before anything loads them.
+import { ENV_FILE, envFileLoaded } from './load-env-file';
 import '../shared/telemetry/register';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,15 +27,8 @@ import { shutdownTelemetry } from '../shared/telemetry';
 import { startServiceProcess } from '../shared/process/service-process';
 import { formatLogLines } from '../shared/process/terminal-log';
 import type { ReadyMessage, RunningService } from '../shared/server/run';
-import {
-  databaseUrlVar,
-  DEFAULT_PORTS,
-  localGraphQLUrl,
-  START_WAVES,
-  SUBGRAPHS,
-  subgraphUrlVar,
-  type SubgraphName,
-} from '../shared/services';
+import { databaseUrlVar, localGraphQLUrl, START_WAVES, SUBGRAPHS, subgraphUrlVar, type SubgraphName } from '../shared/services';
+import { databaseUrlName, defaultOf } from '../shared/variables';
 import { startSubgraphNamed } from '../subgraphs/runtimes';
 
 type ServiceName = SubgraphName | 'gateway';
@@ -45,24 +40,32 @@ const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 interface Plan {
   databases: Record<SubgraphName, string>;
   /** No REDIS_URL: every service in this process, on the in-process event bus. */
-  inProcess: boolean;
+  redisUrl: string | null;
   /** PORT=0: every service on a free port (tests, or a second copy beside the first). */
   port: (name: ServiceName) => number;
   seed: boolean;
 }
 
-function plan(env: NodeJS.ProcessEnv): Plan {
-  const dataDir = path.resolve(env.DATA_DIR ?? '.data');
+/** What to run, from the launcher's own variables; throws a ConfigError naming every problem. */
+function plan(env: EnvReader): Plan {
+  const dataDir = path.resolve(env.string('DATA_DIR'));
   const databases = Object.fromEntries(
-    SUBGRAPHS.map((name) => [name, env[databaseUrlVar(name)] || embeddedUrl(path.join(dataDir, name))]),
+    SUBGRAPHS.map((name) => {
+      const variable = databaseUrlName(name);
+      return [name, env.has(variable) ? env.url(variable) : embeddedUrl(path.join(dataDir, name))];
+    }),
   ) as Record<SubgraphName, string>;
-  const gatewayPort = Number(env.PORT || DEFAULT_PORTS.gateway);
-  return {
+  const gatewayPort = env.int('PORT', { service: 'gateway' });
+  const launch: Plan = {
     databases,
-    inProcess: !env.REDIS_URL,
-    port: (name) => (gatewayPort === 0 ? 0 : name === 'gateway' ? gatewayPort : DEFAULT_PORTS[name]),
-    seed: env.SEED !== 'off',
+    redisUrl: env.has('REDIS_URL') ? env.url('REDIS_URL') : null,
+    // Only the gateway's port is the launcher's to choose: the subgraphs keep theirs.
+    port: (name) =>
+      gatewayPort === 0 ? 0 : name === 'gateway' ? gatewayPort : defaultOf('PORT', { production: false, service: name }),
+    seed: env.oneOf('SEED') === 'on',
   };
+  env.done();
+  return launch;
 }
 
 function describeDatabase(url: string): string {
@@ -160,16 +163,17 @@ function launchProcesses(onExit: (name: ServiceName, code: number | null) => voi
 }
 
 async function main(): Promise<void> {
-  const env = process.env;
-  const launch = plan(env);
+  if (envFileLoaded) console.log(`  settings from ${ENV_FILE} (the environment wins where both set one)`);
+  const launch = plan(new EnvReader());
+  const inProcess = launch.redisUrl === null;
   step('composing the supergraph');
   await checkSupergraph();
 
-  if (!launch.inProcess) await requireRedis(env.REDIS_URL!);
+  if (launch.redisUrl !== null) await requireRedis(launch.redisUrl);
   step('preparing databases (created, migrated, seeded on first start)');
   // Kept open only for services of this process: another process may open an embedded database
   // only once this one has let go of it.
-  const holds = await prepareDatabases(launch, launch.inProcess);
+  const holds = await prepareDatabases(launch, inProcess);
   if (launch.seed) {
     const users = await countUsers(launch.databases.user);
     // The seed and its data generator are loaded only for a first start.
@@ -216,7 +220,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
-  const start = launch.inProcess
+  const start = inProcess
     ? launchInProcess()
     : launchProcesses((name, code) => {
         // A service that dies takes the others down with it: a half-running supergraph misleads.
@@ -225,13 +229,13 @@ async function main(): Promise<void> {
           shutdown('service exit');
         }
       });
-  if (launch.inProcess) {
+  if (inProcess) {
     setLogDestination({ write: (chunk: string) => void formatLogLines(chunk).forEach((line) => console.log(line)) });
     // Events left in the outboxes by the last run wait until every consumer listens.
     inProcessHub.hold();
   }
 
-  step(`starting subgraphs and gateway (${launch.inProcess ? 'one process, in-process event bus' : 'one process each, Redis'})`);
+  step(`starting subgraphs and gateway (${inProcess ? 'one process, in-process event bus' : 'one process each, Redis'})`);
   const urls = {} as Record<SubgraphName, string>;
   try {
     for (const wave of START_WAVES) {
