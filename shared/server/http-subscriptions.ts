@@ -30,7 +30,8 @@ export interface SubscriptionRefusal {
 const SUBGRAPH_REFUSAL: SubscriptionRefusal = {
   status: 400,
   code: ErrorCode.BAD_REQUEST,
-  message: 'Subscriptions are not served over HTTP: subscribe over WebSocket (graphql-ws) through the gateway.',
+  message:
+    'Subscriptions are not served over HTTP here: subscribe through the gateway, or over WebSocket (graphql-ws) on the subgraph that owns the field.',
 };
 
 export function refuseSubscriptionsOverHttp(refusal = SUBGRAPH_REFUSAL): express.RequestHandler {

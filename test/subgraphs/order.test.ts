@@ -624,7 +624,7 @@ describe('queries', () => {
     expect(_entities).toEqual([{ id: placed!.id, to: 'PENDING', version: 1, order: { id: ids[0] } }, null, null]);
   });
 
-  it('should refuse to run a subscription itself, pointing to the gateway', async () => {
+  it('should refuse a subscription over HTTP, pointing to the gateway and to graphql-ws', async () => {
     const response = await graphql(
       orders.admin,
       `
@@ -637,7 +637,9 @@ describe('queries', () => {
       `,
     );
     expect(errorCodes(response)).toEqual(['BAD_REQUEST']);
-    expect(response.errors?.[0]?.message).toContain('through the gateway');
+    expect(response.errors?.[0]?.message).toBe(
+      'Subscriptions are not served over HTTP here: subscribe through the gateway, or over WebSocket (graphql-ws) on the subgraph that owns the field.',
+    );
   });
 
   it('should resolve order references, and unknown or malformed ones to null', async () => {
