@@ -1,6 +1,5 @@
 // /health and /ready of a subgraph that uses the event bus: live whatever happens, ready only
 // while its database and its Redis connections are up, and not while its migrations run.
-import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { startServiceProcess } from '../shared/process/service-process';
 import {
@@ -13,7 +12,6 @@ import {
 } from './support/databases';
 import { TEST_BUS_ENV } from './support/events';
 import { errorCodes, graphql } from './support/graphql';
-import { pollUntil } from './support/poll';
 import { startRedisProxy, type RedisProxy } from './support/streams';
 import { startTestSubgraph, type TestSubgraph } from './support/subgraphs';
 import { productSubgraph } from '../subgraphs/product/server';
@@ -59,14 +57,6 @@ describeWithRedis('health and readiness', () => {
 // Prisma's schema engine serialises migrations on this advisory lock (the number is Prisma's).
 const PRISMA_MIGRATION_LOCK = 72707369;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describeWithServers('readiness while migrating', () => {
   it('should be live but not ready, and refuse GraphQL with a coded error, until its migrations are applied', async () => {
     const url = uncreatedDatabaseUrl(`${testDatabasePrefix()}_migrating_${process.pid}`);
@@ -75,24 +65,28 @@ describeWithServers('readiness while migrating', () => {
     const lock = new pg.Client({ connectionString: url });
     await lock.connect();
     await lock.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATION_LOCK]);
-    const port = await freePort();
+    // PORT=0: the process binds a free port itself and reports it before migrating, so no port is
+    // picked here and released for another worker to take first.
+    let listening: (port: number) => void = () => {};
+    const bound = new Promise<number>((resolve) => (listening = resolve));
     const starting = startServiceProcess('product', {
       env: {
         NODE_ENV: 'test',
         HOST: '127.0.0.1',
-        PORT: String(port),
+        PORT: '0',
         LOG_LEVEL: 'warn',
         ...TEST_BUS_ENV,
         PRODUCT_DATABASE_URL: url,
       },
+      onListening: listening,
     });
-    const base = `http://127.0.0.1:${port}`;
     try {
-      // Until the process listens (it starts in a few seconds), then what it says while blocked.
-      const ready = async () => fetch(`${base}/ready`).catch(() => undefined);
-      const answer = await pollUntil(ready, Boolean, { timeoutMs: 30_000, intervalMs: 50 });
-      expect(answer?.status).toBe(503);
-      expect(await answer?.json()).toEqual({ status: 'migrating' });
+      // A process that fails to start rejects `starting` and so this wait, rather than hanging it.
+      const base = `http://127.0.0.1:${await Promise.race([bound, starting.then(() => bound)])}`;
+      // What it says while its migrations wait for the lock.
+      const answer = await fetch(`${base}/ready`);
+      expect(answer.status).toBe(503);
+      expect(await answer.json()).toEqual({ status: 'migrating' });
       expect((await fetch(`${base}/health`)).status).toBe(200);
       const refused = await graphql(`${base}/graphql`, '{ __typename }');
       expect(refused.status).toBe(503);

@@ -4,7 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT_DIR } from '../paths';
-import type { ReadyMessage } from '../server/run';
+import type { ListeningMessage, ReadyMessage } from '../server/run';
 import { localGraphQLUrl } from '../services';
 
 export interface ServiceProcess {
@@ -28,6 +28,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Extra Node flags, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
   nodeFlags?: string[];
+  /** Called with the bound port once the service listens, before it is ready (a subgraph migrating). */
+  onListening?: (port: number) => void;
 }
 
 export function entryPoint(name: string): string {
@@ -37,7 +39,7 @@ export function entryPoint(name: string): string {
 
 export function startServiceProcess(
   name: string,
-  { env = {}, onOutput, readyTimeoutMs = 60_000, nodeFlags = [] }: StartOptions = {},
+  { env = {}, onOutput, readyTimeoutMs = 60_000, nodeFlags = [], onListening }: StartOptions = {},
 ): Promise<ServiceProcess> {
   const child = fork(entryPoint(name), [], {
     cwd: ROOT_DIR,
@@ -64,7 +66,8 @@ export function startServiceProcess(
       clearTimeout(timer);
       reject(new Error(`${name} exited with code ${code} before it was ready:\n${chunks.join('')}`));
     });
-    child.on('message', (message: ReadyMessage) => {
+    child.on('message', (message: ReadyMessage | ListeningMessage) => {
+      if (message?.type === 'listening' && message.service === name) onListening?.(message.port);
       if (message?.type !== 'ready') return;
       clearTimeout(timer);
       resolve({

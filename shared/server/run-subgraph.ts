@@ -9,7 +9,7 @@ import { countsAsStatement, createMetrics, type Metrics } from '../metrics';
 import type { SubgraphName } from '../services';
 import type { BaseContext } from '@apollo/server';
 import type { Viewer } from '../auth/identity';
-import { runService, type RunningService } from './run';
+import { reportListening, runService, type RunningService } from './run';
 import { createHttpService, type HttpService } from './http-service';
 import { drainThenStop } from './lifecycle';
 import { createSubgraphServer, type SubgraphResolvers, type SubgraphServer } from './subgraph';
@@ -131,6 +131,7 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
     },
   });
   const port = await http.listen(config.port, config.host);
+  reportListening(runtime.name, port);
   try {
     if (migrate && config.migrateOnStart) {
       // Before serving: a replica never answers with a schema its database does not have yet.

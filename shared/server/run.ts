@@ -25,6 +25,21 @@ export interface ReadyMessage {
   services?: Record<string, number>;
 }
 
+/**
+ * Sent over IPC as soon as a service's port is bound, before its migrations: lets a parent that
+ * started it on PORT=0 reach /health and /ready while it is not ready yet, with no port guessed.
+ */
+export interface ListeningMessage {
+  type: 'listening';
+  service: string;
+  port: number;
+}
+
+/** Tells a parent process (if any) that `service` is listening on `port`. */
+export function reportListening(service: string, port: number): void {
+  process.send?.({ type: 'listening', service, port } satisfies ListeningMessage);
+}
+
 export function runService(name: string, start: () => Promise<RunningService>): void {
   start().then(
     (service) => {
