@@ -78,12 +78,18 @@ export function readEventBusConfig(env: EnvReader): EventBusConfig {
   };
 }
 
+/** What opening a subgraph's database takes: all the seed and the `db:*` scripts read. */
+export type DatabaseConfig = Pick<SubgraphConfig, 'databaseUrl' | 'databasePoolSize'>;
+
+export function readDatabaseConfig(env: EnvReader, name: SubgraphName): DatabaseConfig {
+  return { databaseUrl: readDatabaseUrl(env, name), databasePoolSize: env.int('DATABASE_POOL_SIZE') };
+}
+
 /** The configuration every subgraph shares; services add their own fields on top. */
 export function readSubgraphConfig(env: EnvReader, name: SubgraphName): SubgraphConfig {
   return {
     ...readServiceConfig(env, name),
-    databaseUrl: readDatabaseUrl(env, name),
-    databasePoolSize: env.int('DATABASE_POOL_SIZE'),
+    ...readDatabaseConfig(env, name),
     events: readEventBusConfig(env),
     internal: readInternalTokenConfig(env),
     migrateOnStart: env.oneOf('MIGRATE_ON_START') === 'on',

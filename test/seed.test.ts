@@ -1,6 +1,6 @@
 // The seed runs as `npm run db:seed` does, in its own process: faker is an ES module, which
 // jest's CommonJS sandbox cannot load, and the CLI is what operators run anyway.
-import { EnvReader, readSubgraphConfig } from '../shared/config';
+import { EnvReader, readDatabaseConfig } from '../shared/config';
 import { databaseUrlVar, type SubgraphName } from '../shared/services';
 import { createDb as createOrderDb } from '../subgraphs/order/db';
 import { createDb as createPaymentDb } from '../subgraphs/payment/db';
@@ -19,7 +19,7 @@ import { DEMO_ACCOUNTS } from '../prisma/seed/demo-accounts';
 
 function openDbs(urls: Record<SubgraphName, string>) {
   const config = (name: SubgraphName) =>
-    readSubgraphConfig(new EnvReader({ [databaseUrlVar(name)]: urls[name], DATABASE_POOL_SIZE: '2' }), name);
+    readDatabaseConfig(new EnvReader({ [databaseUrlVar(name)]: urls[name], DATABASE_POOL_SIZE: '2' }), name);
   return {
     user: createUserDb(config('user')),
     product: createProductDb(config('product')),
@@ -74,9 +74,13 @@ let data: Awaited<ReturnType<typeof readAll>>;
  * The seed CLI, with this file's clients let go first: an embedded database is opened by one
  * process at a time (the clients reconnect on their next query).
  */
-async function seedCli(urls: Record<SubgraphName, string>, args: string[] = []): Promise<CliRun> {
+async function seedCli(
+  urls: Record<SubgraphName, string>,
+  args: string[] = [],
+  options?: { production: boolean },
+): Promise<CliRun> {
   await Promise.all(Object.values(dbs).map((db) => db.$disconnect()));
-  return runSeedCli(urls, args);
+  return runSeedCli(urls, args, options);
 }
 
 beforeAll(async () => {
@@ -454,9 +458,9 @@ describe('seed', () => {
     }
   });
 
-  it('should leave seeded databases alone with --if-empty', async () => {
+  it('should leave seeded databases alone with --if-empty, run as compose runs it (production, database URLs only)', async () => {
     const extra = await dbs.user.user.create({ data: { email: 'kept@example.com', name: 'Kept' } });
-    const run = await seedCli(databases, ['--if-empty']);
+    const run = await seedCli(databases, ['--if-empty'], { production: true });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Seed skipped: the user database already has 61 users/);
     expect(await dbs.user.user.findUnique({ where: { id: extra.id } })).not.toBeNull();

@@ -1,6 +1,6 @@
 // The seed as a function: `npm run db:seed` (prisma/seed.ts) and the dev launcher call it.
 // It is an operator tool, so unlike the services it writes to all four databases.
-import { EnvReader, readSubgraphConfig } from '../../shared/config';
+import { EnvReader, readDatabaseConfig } from '../../shared/config';
 import { databaseUrlVar, SUBGRAPHS, type SubgraphName } from '../../shared/services';
 import { createDb as createOrderDb } from '../../subgraphs/order/db';
 import { createDb as createPaymentDb } from '../../subgraphs/payment/db';
@@ -39,11 +39,12 @@ export type SeedResult = SeedOutcome & {
 function openDatabases(urls: Partial<Record<SubgraphName, string>>): SeedDatabases {
   const overrides = Object.fromEntries(Object.entries(urls).map(([name, url]) => [databaseUrlVar(name as SubgraphName), url]));
   const env = new EnvReader({ ...process.env, ...overrides });
+  // Only the databases: the seed neither serves nor publishes, so it needs no Redis or secrets.
   const configs = {
-    user: readSubgraphConfig(env, 'user'),
-    product: readSubgraphConfig(env, 'product'),
-    order: readSubgraphConfig(env, 'order'),
-    payment: readSubgraphConfig(env, 'payment'),
+    user: readDatabaseConfig(env, 'user'),
+    product: readDatabaseConfig(env, 'product'),
+    order: readDatabaseConfig(env, 'order'),
+    payment: readDatabaseConfig(env, 'payment'),
   };
   env.done();
   return {

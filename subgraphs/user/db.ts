@@ -1,8 +1,8 @@
 import { PrismaClient } from '../../prisma/user/generated/client';
-import type { SubgraphConfig } from '../../shared/config';
+import type { DatabaseConfig } from '../../shared/config';
 import { prismaClientOptions } from '../../shared/db/prisma';
 
-export function createDb(config: SubgraphConfig) {
+export function createDb(config: DatabaseConfig) {
   return new PrismaClient(prismaClientOptions(config));
 }
 

@@ -10,8 +10,18 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runSeedCli(urls: Record<SubgraphName, string>, args: string[] = []): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
+/**
+ * `production`: as compose's one-shot seed service runs it, in production mode with the database
+ * URLs and nothing else of the services' configuration (no Redis, no secrets).
+ */
+export function runSeedCli(
+  urls: Record<SubgraphName, string>,
+  args: string[] = [],
+  { production = false } = {},
+): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = production
+    ? { PATH: process.env.PATH, NODE_ENV: 'production' }
+    : { ...process.env, NODE_ENV: 'development' };
   for (const name of SUBGRAPHS) env[databaseUrlVar(name)] = urls[name];
   return new Promise((resolve) => {
     execFile(
