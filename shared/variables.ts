@@ -491,8 +491,13 @@ export function isVariableName(name: string): name is VariableName {
 }
 
 /** Whether a manifest may set `name`: declared here, or passed through to whoever reads it. */
+/** Whether `name` is read by another tool (PASS_THROUGH), not by our configuration code. */
+export function isPassThrough(name: string): boolean {
+  return PASS_THROUGH.some(({ pattern }) => pattern.test(name));
+}
+
 export function isKnownVariable(name: string): boolean {
-  return isVariableName(name) || PASS_THROUGH.some(({ pattern }) => pattern.test(name));
+  return isVariableName(name) || isPassThrough(name);
 }
 
 /**

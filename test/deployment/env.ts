@@ -5,6 +5,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readGatewayConfig } from '../../gateway/config';
 import { EnvReader, type ServiceConfig } from '../../shared/config';
 import type { SubgraphName } from '../../shared/services';
+import { isPassThrough } from '../../shared/variables';
 import { orderSubgraph } from '../../subgraphs/order/server';
 import { paymentSubgraph } from '../../subgraphs/payment/server';
 import { productSubgraph } from '../../subgraphs/product/server';
@@ -19,9 +20,6 @@ const READERS: Record<ServiceName, (env: EnvReader) => ServiceConfig> = {
   order: (env) => orderSubgraph.readConfig(env),
   payment: (env) => paymentSubgraph.readConfig(env),
 };
-
-/** Read by the OpenTelemetry SDK or Node itself, not by our configuration code. */
-export const READ_ELSEWHERE = /^(OTEL_\w+|NODE_OPTIONS)$/;
 
 /**
  * A value of the shape a real secret has: URLs for the connection strings (with a password in
@@ -50,7 +48,7 @@ export function readWith<Config>(env: Record<string, string>, read: (reader: Env
   const reader = new EnvReader(env);
   const config = read(reader);
   reader.done();
-  const unread = Object.keys(env).filter((name) => !reader.names.has(name) && !READ_ELSEWHERE.test(name));
+  const unread = Object.keys(env).filter((name) => !reader.names.has(name) && !isPassThrough(name));
   return { config, unread };
 }
 
