@@ -17,6 +17,6 @@ module.exports = {
     exclude: { path: ['(^|/)generated/', '^bench/peers/', '^dist/', '^\\.tools/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.json'] },
   },
 };

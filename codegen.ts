@@ -5,6 +5,7 @@
 //   subgraphs/<name>/generated/graphql.ts            `Resolvers`, the type of each resolver map
 //   subgraphs/<name>/generated/<module>.<called>.ts  typed `_entities` queries to another subgraph
 //   operations/generated/graphql.ts                  typed example operations (the gateway's API)
+//   web/src/generated/                               the storefront's `graphql()` and its typed documents
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
@@ -116,6 +117,23 @@ function apiSchema(): string {
   return printSchema(Supergraph.build(readFileSync(SUPERGRAPH_SDL, 'utf8')).apiSchema().toGraphQLJSSchema());
 }
 
+/**
+ * The storefront's documents, written inline as graphql(`...`) in web/src (GraphQL Code Generator's
+ * client preset): each call returns a TypedDocumentNode, so Apollo Client's hooks know the shape of
+ * every result and variable. Unmasked fragments: the app reads what it selects, page by page.
+ */
+function storefront(schema: string): Types.ConfiguredOutput {
+  return {
+    schema,
+    documents: ['web/src/**/*.{ts,tsx}', '!web/src/generated/**'],
+    preset: 'client',
+    presetConfig: { fragmentMasking: false },
+    config: { ...common, scalars: { DateTime: 'string' } },
+  };
+}
+
+const api = apiSchema();
+
 const config: CodegenConfig = {
   // Quiet unless something fails: it runs on every install and type-check.
   silent: true,
@@ -125,8 +143,9 @@ const config: CodegenConfig = {
     ...serviceCalls(),
     // The example operations stay out of the image's build (.dockerignore): typed where they are.
     ...(existsSync(path.join(ROOT_DIR, 'operations')) && {
-      'operations/generated/graphql.ts': typedDocuments(apiSchema(), 'operations/*.graphql', {}),
+      'operations/generated/graphql.ts': typedDocuments(api, 'operations/*.graphql', {}),
     }),
+    ...(existsSync(path.join(ROOT_DIR, 'web')) && { 'web/src/generated/': storefront(api) }),
   },
 };
 

@@ -25,6 +25,17 @@ const zones = [
     from: ['./subgraphs', './gateway', './scripts', './bench', './test', './prisma'],
     message: 'shared/ is the bottom layer: it never imports the services, scripts, benchmarks or tests.',
   },
+  {
+    target: './web',
+    from: ['./shared', './gateway', './subgraphs', './prisma', './scripts', './bench', './test'],
+    message:
+      'The storefront is a client of the gateway: it knows the API by its schema and talks to /graphql, never through server code.',
+  },
+  {
+    target: ['./shared', './gateway', './subgraphs', './prisma'],
+    from: './web',
+    message: 'The services never depend on the storefront; the gateway serves its built files only.',
+  },
 ];
 
 export default tseslint.config(
@@ -50,7 +61,7 @@ export default tseslint.config(
     },
     plugins: { 'import-x': importX },
     settings: {
-      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json', '.node'] })],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.json', '.node'] })],
     },
     rules: {
       'import-x/no-restricted-paths': ['error', { zones }],
