@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { readAccessTokenVerificationConfig, readInternalTokenConfig } from '../shared/auth/config';
 import { EnvReader, readEventBusConfig, readServiceConfig, type ServiceConfig } from '../shared/config';
 import type { EventBusConfig } from '../shared/events/bus';
@@ -26,6 +28,8 @@ export interface GatewayConfig extends ServiceConfig, AuthConfig {
   entityCache: boolean;
   /** Identical queries in flight from the same caller run once (gateway/coalesce-queries.ts). */
   coalesceQueries: boolean;
+  /** The storefront's built files, served at / (gateway/web.ts); undefined serves the API only. */
+  webDistDir?: string;
 }
 
 export function readGatewayConfig(env: EnvReader): GatewayConfig {
@@ -47,5 +51,16 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     coalesceQueries: env.oneOf('COALESCE_QUERIES') === 'on',
     accessTokens: readAccessTokenVerificationConfig(env, subgraphUrls.user ?? defaultOf(subgraphUrlName('user'))),
     internal: readInternalTokenConfig(env),
+    webDistDir: readWebDistDir(env),
   };
+}
+
+function readWebDistDir(env: EnvReader): string | undefined {
+  const configured = env.string('WEB_DIST_DIR');
+  if (!configured) return undefined;
+  const directory = path.resolve(configured);
+  if (!existsSync(path.join(directory, 'index.html'))) {
+    env.problems.push(`WEB_DIST_DIR names ${directory}, which holds no index.html: build the storefront with npm run build:web`);
+  }
+  return directory;
 }

@@ -23,6 +23,7 @@ import { RATE_LIMIT_HEADERS, createGatewayLimits } from './limits';
 import { withQueryCoalescing } from './coalesce-queries';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server';
 import { createEntityCache, SubgraphDataSource } from './entities/data-source';
+import { serveWebApp } from './web';
 
 export interface GatewayServer extends HttpService {
   subscriptions: SubscriptionServer;
@@ -119,6 +120,7 @@ export async function createGatewayServer(
     ],
     logger,
   });
+  if (config.webDistDir) serveWebApp(service.app, config.webDistDir);
   return {
     ...service,
     subscriptions,
