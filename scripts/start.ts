@@ -30,6 +30,7 @@ import type { ReadyMessage, RunningService } from '../shared/server/run';
 import { databaseUrlVar, localGraphQLUrl, START_WAVES, SUBGRAPHS, subgraphUrlVar, type SubgraphName } from '../shared/services';
 import { databaseUrlName, defaultOf } from '../shared/variables';
 import { startSubgraphNamed } from '../subgraphs/runtimes';
+import { buildWebApp, WEB_DIST, webAppIsStale } from './web-app';
 
 type ServiceName = SubgraphName | 'gateway';
 
@@ -168,6 +169,10 @@ async function main(): Promise<void> {
   const inProcess = launch.redisUrl === null;
   step('composing the supergraph');
   await checkSupergraph();
+  // Built beside the databases' preparation; the gateway needs it only once it starts.
+  const storefront = prepareStorefront();
+  // Awaited later: marked as handled now, so a failed build ends the launcher through main's catch.
+  storefront.catch(() => undefined);
 
   if (launch.redisUrl !== null) await requireRedis(launch.redisUrl);
   step('preparing databases (created, migrated, seeded on first start)');
@@ -255,7 +260,7 @@ async function main(): Promise<void> {
       );
     }
     const peers = Object.fromEntries(SUBGRAPHS.map((name) => [subgraphUrlVar(name), urls[name]]));
-    const gateway = await start('gateway', { ...peers, PORT: String(launch.port('gateway')) });
+    const gateway = await start('gateway', { ...peers, PORT: String(launch.port('gateway')), WEB_DIST_DIR: await storefront });
     running.push({ name: 'gateway', close: gateway.close });
     inProcessHub.open();
     await Promise.all(holds.splice(0).map((hold) => hold.release()));
@@ -272,10 +277,25 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * The storefront's built files for the gateway to serve at /: those WEB_DIST_DIR names, else
+ * web/dist, built first when it is missing or older than web/'s sources.
+ */
+async function prepareStorefront(): Promise<string> {
+  const given = new EnvReader().string('WEB_DIST_DIR');
+  if (given) return given;
+  if (webAppIsStale()) {
+    step('building the storefront (web/ changed since its last build)');
+    await buildWebApp();
+  }
+  return WEB_DIST;
+}
+
 function printBanner(gatewayUrl: string, urls: Record<SubgraphName, string>): void {
   const gateway = gatewayUrl.replace('127.0.0.1', 'localhost');
   console.log(`
   Supergraph ready in ${seconds()}
+    Storefront       ${gateway.replace(/\/graphql$/, '/')}  (the web app; npm run dev:web for hot reload)
     GraphQL (HTTP)   ${gateway}
     Apollo Sandbox   ${gateway}  (open it in a browser)
     Subscriptions    ${gateway.replace('http', 'ws')}  (graphql-ws)

@@ -75,12 +75,18 @@ describe('npm start on a bare machine', () => {
     expect(output).toContain('one process, in-process event bus');
     expect(output).toMatch(/GraphQL \(HTTP\) +http:\/\/localhost:\d+\/graphql/);
     expect(output).toMatch(
-      /Subscriptions +ws:\/\/localhost:\d+\/graphql  \(graphql-ws\)\n +http:\/\/localhost:\d+\/graphql  \(graphql-sse, Apollo multipart\)/,
+      /Subscriptions +ws:\/\/localhost:\d+\/graphql {2}\(graphql-ws\)\n +http:\/\/localhost:\d+\/graphql {2}\(graphql-sse, Apollo multipart\)/,
     );
     expect(output).toContain(`${DEMO_ACCOUNTS.customer.email} / ${DEMO_ACCOUNTS.customer.password}`);
 
     const catalogue = await ok(supergraph.url, CATALOGUE);
     expect(catalogue.products.edges).toHaveLength(20);
+
+    // The storefront, built when missing or stale, on the gateway's own origin.
+    expect(output).toMatch(/Storefront +http:\/\/localhost:\d+\/ /);
+    const storefront = await fetch(new URL('/', supergraph.url), { headers: { accept: 'text/html' } });
+    expect(storefront.status).toBe(200);
+    expect(await storefront.text()).toContain('<div id="root">');
   });
 
   it('should deliver a status change caused by a mutation to a subscriber, through the in-process bus', async () => {
