@@ -1,7 +1,9 @@
 // The start-up sequence every subgraph shares: config, migrations, database, server, listen.
 import { EnvReader, type SubgraphConfig } from '../config';
 import { applyMigrations } from '../db/migrations';
-import type { EventBus, Worker } from '../events/bus';
+import type { EventBus, RelayOptions, Worker } from '../events/bus';
+import type { EventHandlers } from '../events/consumer';
+import { EVENT_STREAMS, type EventType, type StreamName } from '../events/contracts';
 import { createEventBus } from '../events/create-event-bus';
 import { registerEventMetrics } from '../events/metrics';
 import { createLogger, type Logger } from '../logger';
@@ -12,7 +14,7 @@ import type { Viewer } from '../auth/identity';
 import { reportListening, runService, type RunningService } from './run';
 import { createHttpService, type HttpService } from './http-service';
 import { drainThenStop } from './lifecycle';
-import { createSubgraphServer, type SubgraphResolvers, type SubgraphServer } from './subgraph';
+import { createSubgraphServer, type SubgraphResolvers } from './subgraph';
 
 /** What the shared start-up needs of a subgraph's Prisma client. */
 export interface SubgraphDb {
@@ -32,69 +34,49 @@ export interface SubgraphDeps<Db, Config> {
   http: HttpService;
 }
 
-export interface SubgraphRuntime<Db extends SubgraphDb, Config extends SubgraphConfig> {
-  name: SubgraphName;
-  readConfig: (env: EnvReader) => Config;
-  createDb: (config: Config) => Db;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the context type is the subgraph's own business; here a server is only started and stopped.
-  createServer: (deps: SubgraphDeps<Db, Config>) => Promise<SubgraphServer<any>>;
-  /** What runs beside the server: outbox relay, event consumers. */
-  createWorkers?: (deps: SubgraphDeps<Db, Config>) => Worker[];
-}
-
 /** Readiness of a subgraph: its database answers. */
 export async function checkDatabase(db: SubgraphDb): Promise<void> {
   await db.$executeRawUnsafe('SELECT 1');
 }
 
-export interface SubgraphDefinition<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext> {
+/** What a subgraph's `setup` builds once per process, each part holding the same instances. */
+export interface SubgraphParts<TContext extends BaseContext> {
+  /** Called once per request with its caller: DataLoaders live exactly as long as one request. */
+  context: (viewer: Viewer) => TContext;
+  /**
+   * What keeps the contexts' shared state current (a stream tail feeding subscriptions, a
+   * throttle's Redis link): started once the server serves, stopped after its sockets have closed.
+   */
+  workers?: Worker[];
+  /** Publishes the outbox its transactions write to: `true`, or options for the relay. */
+  relay?: true | RelayOptions;
+  /**
+   * What it does with the events it reacts to: the runtime consumes the streams these travel on,
+   * as a member of the service's consumer group.
+   */
+  eventHandlers?: EventHandlers;
+}
+
+/** Everything needed to start one subgraph: used by its index.ts, the launcher and the tests. */
+export interface Subgraph<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext> {
   name: SubgraphName;
   readConfig: (env: EnvReader) => Config;
   createDb: (config: NoInfer<Config>) => Db;
   resolvers: SubgraphResolvers<TContext>;
-  /**
-   * Called once per process with what lives as long as it (database, clients of other services)
-   * and returns the per-request context factory, given the request's caller: DataLoaders live
-   * exactly as long as one request.
-   */
-  contextFactory: (deps: SubgraphDeps<Db, Config>) => ContextFactory<TContext>;
-  /** What runs beside the server: outbox relay, event consumers. */
-  workers?: (deps: SubgraphDeps<Db, Config>) => Worker[];
+  /** Called once per process with what lives as long as it (database, bus, clients of other services). */
+  setup: (deps: SubgraphDeps<Db, Config>) => SubgraphParts<TContext>;
 }
 
-/**
- * The per-request context factory; or that and the workers that keep current what its contexts
- * share (a stream tail feeding the subscriptions it serves), which run as long as the server does:
- * started once it serves, stopped after its sockets have closed. So one instance is both in the
- * contexts and in the workers without being looked up anywhere.
- */
-export type ContextFactory<TContext> =
-  ((viewer: Viewer) => TContext) | { context: (viewer: Viewer) => TContext; workers: Worker[] };
-
-/** A subgraph's runtime from its definition: every subgraph's server is built the same way. */
+/** Types a subgraph's definition: the context its resolvers take is the one its setup makes. */
 export function defineSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext>(
-  definition: SubgraphDefinition<Db, Config, TContext>,
-): SubgraphRuntime<Db, Config> {
-  const { name, readConfig, createDb, resolvers, contextFactory, workers } = definition;
-  return {
-    name,
-    readConfig,
-    createDb,
-    ...(workers && { createWorkers: workers }),
-    createServer: (deps) => {
-      const factory = contextFactory(deps);
-      const { context, workers: serving } = typeof factory === 'function' ? { context: factory, workers: [] } : factory;
-      return createSubgraphServer({
-        name,
-        resolvers,
-        createContext: context,
-        workers: serving,
-        config: deps.config,
-        logger: deps.logger,
-        service: deps.http,
-      });
-    },
-  };
+  definition: Subgraph<Db, Config, TContext>,
+): Subgraph<Db, Config, TContext> {
+  return definition;
+}
+
+/** The streams the handled event types travel on, each once. */
+export function consumedStreams(handlers: EventHandlers): StreamName[] {
+  return [...new Set((Object.keys(handlers) as EventType[]).map((type) => EVENT_STREAMS[type]))];
 }
 
 export interface RunningSubgraph<Db> extends RunningService {
@@ -105,15 +87,15 @@ export interface RunningSubgraph<Db> extends RunningService {
  * Starts a subgraph in this process and resolves once it listens. `migrate: false` is for
  * databases already migrated (tests clone theirs from a migrated template).
  */
-export async function startSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig>(
-  runtime: SubgraphRuntime<Db, Config>,
+export async function startSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext>(
+  subgraph: Subgraph<Db, Config, TContext>,
   env: EnvReader,
   { migrate = true } = {},
 ): Promise<RunningSubgraph<Db>> {
-  const config = runtime.readConfig(env);
+  const config = subgraph.readConfig(env);
   env.done();
-  const logger = createLogger(runtime.name, config.logLevel);
-  const metrics = createMetrics(runtime.name);
+  const logger = createLogger(subgraph.name, config.logLevel);
+  const metrics = createMetrics(subgraph.name);
 
   // Listening first, so that an orchestrator sees a live process (/health) that is not ready
   // (/ready: "migrating") while migrations run, rather than a port that does not answer.
@@ -131,12 +113,12 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
     },
   });
   const port = await http.listen(config.port, config.host);
-  reportListening(runtime.name, port);
+  reportListening(subgraph.name, port);
   try {
     if (migrate && config.migrateOnStart) {
       // Before serving: a replica never answers with a schema its database does not have yet.
       http.lifecycle.enter('migrating');
-      const applied = await applyMigrations(runtime.name, config.databaseUrl);
+      const applied = await applyMigrations(subgraph.name, config.databaseUrl);
       if (applied.length) logger.info({ applied }, 'applied migrations');
     }
   } catch (error) {
@@ -144,21 +126,33 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
     throw error;
   }
 
-  const db = runtime.createDb(config);
+  const db = subgraph.createDb(config);
   db.$on('query', ({ query }) => {
     if (countsAsStatement(query)) metrics.dbStatements.inc();
   });
-  const bus = createEventBus(config.events, runtime.name, logger);
+  const bus = createEventBus(config.events, subgraph.name, logger);
   // Outbox backlog and consumer lag, read at each scrape.
   registerEventMetrics(metrics.registry, { bus, db, logger });
   deps = { db, config, logger, metrics, bus, http };
-  const server = await runtime.createServer(deps);
+  const parts = subgraph.setup(deps);
+  const server = await createSubgraphServer({
+    name: subgraph.name,
+    resolvers: subgraph.resolvers,
+    createContext: parts.context,
+    workers: parts.workers ?? [],
+    config,
+    logger,
+    service: http,
+  });
   // Serving before the workers start: the events a worker publishes at once (an outbox left by a
   // crashed predecessor) may be resolved through this very server.
   http.lifecycle.enter('serving');
   // The server's own workers first: its subscriptions hear of every change published from now on.
   await server.start();
-  const workers = runtime.createWorkers?.(deps) ?? [];
+  const workers = [
+    ...(parts.relay ? [bus.relay(config.databaseUrl, parts.relay === true ? {} : parts.relay)] : []),
+    ...(parts.eventHandlers ? [bus.consumer(consumedStreams(parts.eventHandlers), parts.eventHandlers)] : []),
+  ];
   for (const worker of workers) await worker.start();
   return {
     port,
@@ -167,7 +161,7 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
     shutdown: config.shutdown,
     close: () =>
       drainThenStop(http.lifecycle, config.shutdown, async () => {
-        // Workers first: an event being handled finishes while the database is still there.
+        // Relay and consumer first: an event being handled finishes while the database is still there.
         await Promise.all(workers.map((worker) => worker.stop()));
         await server.stop();
         await bus.close();
@@ -177,6 +171,8 @@ export async function startSubgraph<Db extends SubgraphDb, Config extends Subgra
 }
 
 /** The entry point of a subgraph process. */
-export function runSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig>(runtime: SubgraphRuntime<Db, Config>): void {
-  runService(`${runtime.name} subgraph`, () => startSubgraph(runtime, new EnvReader()));
+export function runSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext>(
+  subgraph: Subgraph<Db, Config, TContext>,
+): void {
+  runService(`${subgraph.name} subgraph`, () => startSubgraph(subgraph, new EnvReader()));
 }

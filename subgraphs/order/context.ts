@@ -16,12 +16,7 @@ export interface Context {
   viewer: Viewer;
 }
 
-export function createContext(
-  db: Db,
-  catalog: Catalog,
-  logger: Logger,
-  statusChanges: StatusChangeFeed,
-  viewer: Viewer,
-): Context {
-  return { db, loaders: createLoaders(db), catalog, logger, statusChanges, viewer };
+/** The context of one request: its own loaders, and what every request of the process shares. */
+export function createContext(deps: Omit<Context, 'loaders'>): Context {
+  return { ...deps, loaders: createLoaders(deps.db) };
 }

@@ -3,7 +3,7 @@ import { createCatalog } from './catalog';
 import { readOrderConfig } from './config';
 import { createContext } from './context';
 import { createDb } from './db';
-import { CONSUMED_STREAMS, createEventHandlers } from './event-handlers';
+import { eventHandlers } from './events';
 import { resolvers } from './resolvers';
 import { StatusChangeFeed } from './status-feed';
 
@@ -13,20 +13,18 @@ export const orderSubgraph = defineSubgraph({
   readConfig: readOrderConfig,
   createDb,
   resolvers,
-  contextFactory: ({ db, config, logger, metrics, bus }) => {
+  setup: ({ db, config, logger, metrics, bus }) => {
     // One client per process, shared by all requests.
     const catalog = createCatalog(config, logger, metrics.registry);
     // One tail of the order stream per process, fanned out to the subscriptions open on it.
     const statusChanges = new StatusChangeFeed(bus, metrics.registry);
     return {
-      context: (viewer) => createContext(db, catalog, logger, statusChanges, viewer),
+      context: (viewer) => createContext({ db, catalog, logger, statusChanges, viewer }),
       workers: [statusChanges],
+      // Publishes OrderCreated and OrderStatusChanged once their transactions commit.
+      relay: true,
+      // Stock reserved or rejected, payments captured or failed: what moves an order on.
+      eventHandlers: eventHandlers({ db, logger }),
     };
   },
-  workers: ({ bus, config, db, logger }) => [
-    // Publishes OrderCreated and OrderStatusChanged once their transactions commit.
-    bus.relay(config.databaseUrl),
-    // Stock reserved or rejected, payments captured or failed: what moves an order on.
-    bus.consumer(CONSUMED_STREAMS, createEventHandlers(db, logger)),
-  ],
 });

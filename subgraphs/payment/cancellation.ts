@@ -2,10 +2,8 @@
 // are abandoned, and a tombstone stops later attempts. The cancellation may arrive before the
 // payment it should undo (another stream, another consumer): the tombstone makes a charge that
 // completes afterwards refund itself (see attempts.ts).
-import type { EventHandlers } from '../../shared/events/consumer';
 import { claimEvent } from '../../shared/events/outbox';
 import type { Logger } from '../../shared/logger';
-import { isId } from '../../shared/validation';
 import type { Db } from './db';
 import type { PaymentProcessor } from './processor';
 import { changePaymentStatus, withOrderLock } from './settlement';
@@ -16,7 +14,7 @@ const CONSUMER = 'payment';
 
 export const CANCELLATION_REASON = 'order cancelled';
 
-interface Deps {
+export interface CancellationDeps {
   db: Db;
   processor: PaymentProcessor;
   logger: Logger;
@@ -27,7 +25,11 @@ interface Deps {
  * event's claim, under the order's lock. A processor that does not answer a refund rolls it all
  * back, and the event is retried.
  */
-export async function settleCancelledOrder({ db, processor, logger }: Deps, eventId: string, orderId: string): Promise<void> {
+export async function settleCancelledOrder(
+  { db, processor, logger }: CancellationDeps,
+  eventId: string,
+  orderId: string,
+): Promise<void> {
   await withOrderLock(db, orderId, async (tx) => {
     if (!(await claimEvent(tx, CONSUMER, eventId))) return;
     await tx.cancelledOrder.createMany({ data: [{ orderId }], skipDuplicates: true });
@@ -51,19 +53,4 @@ export async function settleCancelledOrder({ db, processor, logger }: Deps, even
       // attempt (or its retry with the key) settles it against the tombstone.
     }
   });
-}
-
-/** The payment subgraph's handler of order events: only cancellations concern it. */
-export function orderEventHandlers(deps: Deps): EventHandlers {
-  return {
-    OrderStatusChanged: async ({ id, payload }) => {
-      if (payload.to !== 'CANCELLED') return;
-      if (!isId(payload.orderId)) {
-        // Can never apply: acknowledged, not retried.
-        deps.logger.error({ eventId: id, orderId: payload.orderId }, 'OrderStatusChanged with a malformed orderId ignored');
-        return;
-      }
-      await settleCancelledOrder(deps, id, payload.orderId.toLowerCase());
-    },
-  };
 }

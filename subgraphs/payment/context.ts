@@ -15,6 +15,7 @@ export interface Context {
   viewer: Viewer;
 }
 
-export function createContext(db: Db, logger: Logger, orders: OrderLookup, processor: PaymentProcessor, viewer: Viewer): Context {
-  return { db, loaders: createLoaders(db), logger, orders, processor, viewer };
+/** The context of one request: its own loaders, and what every request of the process shares. */
+export function createContext(deps: Omit<Context, 'loaders'>): Context {
+  return { ...deps, loaders: createLoaders(deps.db) };
 }

@@ -14,6 +14,7 @@ export interface Context {
   viewer: Viewer;
 }
 
-export function createContext(db: Db, logger: Logger, generations: EntityGenerations, viewer: Viewer): Context {
-  return { db, loaders: createLoaders(db), logger, generations, viewer };
+/** The context of one request: its own loaders, and what every request of the process shares. */
+export function createContext(deps: Omit<Context, 'loaders'>): Context {
+  return { ...deps, loaders: createLoaders(deps.db) };
 }

@@ -20,12 +20,7 @@ export interface Context {
   viewer: Viewer;
 }
 
-export function createContext(
-  db: Db,
-  logger: Logger,
-  sessions: SessionConfig,
-  loginThrottle: LoginThrottle,
-  viewer: Viewer,
-): Context {
-  return { db, loaders: createLoaders(db), logger, sessions, loginThrottle, viewer };
+/** The context of one request: its own loaders, and what every request of the process shares. */
+export function createContext(deps: Omit<Context, 'loaders'>): Context {
+  return { ...deps, loaders: createLoaders(deps.db) };
 }

@@ -5,11 +5,12 @@
 // customer, places and cancels the orders. A test learns where an order stands from what the
 // order subgraph announces on the "order" stream, never by sleeping.
 import { randomBytes } from 'node:crypto';
+import type { BaseContext } from '@apollo/server';
 import type { SubgraphConfig } from '../../shared/config';
 import type { EventEnvelope, OrderStatusName } from '../../shared/events/contracts';
 import type { Identity } from '../../shared/auth/identity';
 import type { Money } from '../../shared/money';
-import type { SubgraphDb, SubgraphRuntime } from '../../shared/server/run-subgraph';
+import type { Subgraph, SubgraphDb } from '../../shared/server/run-subgraph';
 import { orderSubgraph } from '../../subgraphs/order/server';
 import { productSubgraph } from '../../subgraphs/product/server';
 import { userSubgraph } from '../../subgraphs/user/server';
@@ -198,9 +199,14 @@ export async function startOrderSubgraphs(databases: TestDatabases): Promise<Ord
  * the events to the file's main instance, so they are still handled one after another by one
  * consumer, as the tests waiting for them expect.
  */
-export function withoutWorkers<Db extends SubgraphDb, Config extends SubgraphConfig>(
-  runtime: SubgraphRuntime<Db, Config>,
-): SubgraphRuntime<Db, Config> {
-  const { createWorkers: _workers, ...serving } = runtime;
-  return serving;
+export function withoutWorkers<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext>(
+  subgraph: Subgraph<Db, Config, TContext>,
+): Subgraph<Db, Config, TContext> {
+  return {
+    ...subgraph,
+    setup: (deps) => {
+      const { relay: _relay, eventHandlers: _handlers, ...serving } = subgraph.setup(deps);
+      return serving;
+    },
+  };
 }

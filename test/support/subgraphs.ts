@@ -1,7 +1,8 @@
 // Starts a subgraph in the test's own process on a free port, against a test database. The
 // server, database and HTTP path are the real ones; only the process boundary is skipped.
 import { EnvReader, type SubgraphConfig } from '../../shared/config';
-import { startSubgraph, type SubgraphDb, type SubgraphRuntime } from '../../shared/server/run-subgraph';
+import type { BaseContext } from '@apollo/server';
+import { startSubgraph, type Subgraph, type SubgraphDb } from '../../shared/server/run-subgraph';
 import { databaseUrlVar } from '../../shared/services';
 import type { Identity } from '../../shared/auth/identity';
 import { ADMIN, as } from './auth';
@@ -19,13 +20,13 @@ export interface TestSubgraph<Db> {
   close(): Promise<void>;
 }
 
-export async function startTestSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig>(
-  runtime: SubgraphRuntime<Db, Config>,
+export async function startTestSubgraph<Db extends SubgraphDb, Config extends SubgraphConfig, TContext extends BaseContext>(
+  subgraph: Subgraph<Db, Config, TContext>,
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<TestSubgraph<Db>> {
   const running = await startSubgraph(
-    runtime,
+    subgraph,
     new EnvReader({
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
@@ -33,7 +34,7 @@ export async function startTestSubgraph<Db extends SubgraphDb, Config extends Su
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...TEST_BUS_ENV,
       EVENTS_PREFIX: TEST_EVENTS_PREFIX,
-      [databaseUrlVar(runtime.name)]: databaseUrl,
+      [databaseUrlVar(subgraph.name)]: databaseUrl,
       ...env,
     }),
     { migrate: false },

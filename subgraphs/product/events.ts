@@ -11,7 +11,15 @@ import type { Db } from './db';
 import { stockChanged } from './generations';
 import { releaseStock, reserveStock } from './reservations';
 
-export function orderEventHandlers(db: Db, generations: EntityGenerations, logger: Logger): EventHandlers {
+export function eventHandlers({
+  db,
+  generations,
+  logger,
+}: {
+  db: Db;
+  generations: EntityGenerations;
+  logger: Logger;
+}): EventHandlers {
   return {
     async OrderCreated(event) {
       const { orderId, items } = event.payload;

@@ -14,14 +14,11 @@ import { changeStatus, withLockedOrder } from './transitions';
 /** The name this service records handled events under (processed_events). */
 const CONSUMER = 'order';
 
-/** The events the order subgraph consumes: the streams its handlers listen on. */
-export const CONSUMED_STREAMS = ['product', 'payment'];
-
 type OrderEventType = 'StockReserved' | 'StockRejected' | 'PaymentCaptured' | 'PaymentFailed';
 
 // StockReleased and PaymentRefunded need nothing here: they follow a cancellation this service
 // already recorded. Events without a handler are acknowledged and skipped.
-export function createEventHandlers(db: Db, logger: Logger): EventHandlers {
+export function eventHandlers({ db, logger }: { db: Db; logger: Logger }): EventHandlers {
   /**
    * Moves the event's order to `to` when the lifecycle allows it from where the order is now.
    * Otherwise the event came too late (e.g. the order was cancelled first, and the other service
