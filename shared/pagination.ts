@@ -35,13 +35,30 @@ export function readPage({ first, after }: PageArgs, defaultSize = 20): Page {
   return { take, afterId: after ? decodeCursor(after) : undefined };
 }
 
+/** Ascending: oldest first (ids are UUIDv7); descending: newest first. */
+export type KeysetOrder = 'asc' | 'desc';
+
+/**
+ * The `findMany` arguments of one page of a list ordered by id: the rows past the cursor's id
+ * (`id > cursor` ascending, `id < cursor` descending) and one more, which only tells whether
+ * another page follows. A comparison, not Prisma's `cursor` option, which looks the cursor row up:
+ * a cursor stays valid after its row is deleted. Every paginated list goes through here.
+ */
+export function keysetPage<Where extends object>(page: Page, where: Where, order: KeysetOrder = 'asc') {
+  return {
+    where: page.afterId ? { ...where, id: order === 'asc' ? { gt: page.afterId } : { lt: page.afterId } } : where,
+    orderBy: { id: order },
+    take: page.take + 1,
+  };
+}
+
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
 /**
- * Builds a connection from rows fetched with `take + 1`: the extra row, if present, only tells
+ * Builds a connection from rows fetched with `take + 1` (`keysetPage`): the extra row, if present, only tells
  * that another page exists.
  */
 export function toConnection<T extends { id: string }>(rows: T[], page: Page): Connection<T> {

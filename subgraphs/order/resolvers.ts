@@ -3,7 +3,7 @@ import { enqueueEvent } from '../../shared/events/outbox';
 import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
-import { MAX_PAGE_SIZE, readPage, toConnection } from '../../shared/pagination';
+import { keysetPage, MAX_PAGE_SIZE, readPage, toConnection } from '../../shared/pagination';
 import { requireId, requireInt, requireText } from '../../shared/validation';
 import type { Order, OrderStatus, OrderStatusChange, Prisma } from '../../prisma/order/generated/client';
 import { buyerOf, listedOwner } from './access';
@@ -59,13 +59,8 @@ export const resolvers = {
       const page = readPage(args);
       // totalCount counts with this same condition, so it is scoped to the caller's orders too.
       const where = orderWhere(args.filter?.status, owner);
-      // Newest first; ids are UUIDv7, so "before the cursor" is simply a smaller id, and a
-      // cursor stays valid even if its order is gone.
-      const rows = await db.order.findMany({
-        where: { ...where, ...(page.afterId && { id: { lt: page.afterId } }) },
-        orderBy: { id: 'desc' },
-        take: page.take + 1,
-      });
+      // Newest first: ids are UUIDv7.
+      const rows = await db.order.findMany(keysetPage(page, where, 'desc'));
       return { ...toConnection(rows, page), where };
     },
   },

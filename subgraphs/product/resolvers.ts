@@ -5,7 +5,7 @@ import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../sha
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
 import { requireMoney, type Money } from '../../shared/money';
-import { readPage, toConnection } from '../../shared/pagination';
+import { keysetPage, readPage, toConnection } from '../../shared/pagination';
 import { definedFields, requireId, requireInt, requireText } from '../../shared/validation';
 import type { Prisma, Product } from '../../prisma/product/generated/client';
 import type { Context } from './context';
@@ -110,12 +110,7 @@ export const resolvers = {
     async products(_, args, { db }) {
       const page = readPage(args);
       const where = productWhere(args.filter ?? {});
-      // `id > cursor` rather than Prisma's cursor option: a cursor stays valid after its product is deleted.
-      const rows = await db.product.findMany({
-        where: { ...where, ...(page.afterId && { id: { gt: page.afterId } }) },
-        orderBy: { id: 'asc' },
-        take: page.take + 1,
-      });
+      const rows = await db.product.findMany(keysetPage(page, where));
       return { ...toConnection(rows, page), where };
     },
     categories: (_, __, { db }) => db.category.findMany({ orderBy: { name: 'asc' } }),

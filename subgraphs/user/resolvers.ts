@@ -4,7 +4,7 @@ import { isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
 import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
-import { readPage, toConnection } from '../../shared/pagination';
+import { keysetPage, readPage, toConnection } from '../../shared/pagination';
 import { definedFields, requireEmail, requireId, requireText } from '../../shared/validation';
 import type { User } from '../../prisma/user/generated/client';
 import type { Context } from './context';
@@ -56,11 +56,7 @@ export const resolvers = {
     async users(_, args, { db, viewer }) {
       viewer.requireAdmin();
       const page = readPage(args);
-      const rows = await db.user.findMany({
-        orderBy: { id: 'asc' },
-        take: page.take + 1,
-        ...(page.afterId && { cursor: { id: page.afterId }, skip: 1 }),
-      });
+      const rows = await db.user.findMany(keysetPage(page, {}));
       return toConnection(rows, page);
     },
   },

@@ -1,6 +1,14 @@
-// Cursor pagination (shared/pagination.ts) without a database: cursors, page sizes and the
-// connection built from a page's rows.
-import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, readPage, toConnection, type Page } from '../../shared/pagination';
+// Cursor pagination (shared/pagination.ts) without a database: cursors, page sizes, the query of
+// a page and the connection built from its rows.
+import {
+  decodeCursor,
+  encodeCursor,
+  keysetPage,
+  MAX_PAGE_SIZE,
+  readPage,
+  toConnection,
+  type Page,
+} from '../../shared/pagination';
 import { thrown } from '../support/thrown';
 
 /** A distinct, valid id per `n`. */
@@ -95,5 +103,37 @@ describe('connections', () => {
 
   it('should have no end cursor for an empty page', () => {
     expect(toConnection([], buildPage())).toEqual({ edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
+  });
+});
+
+describe('keyset pages', () => {
+  it('should fetch the first page from the start, one row more than asked', () => {
+    expect(keysetPage(buildPage({ take: 3 }), { status: 'PAID' })).toEqual({
+      where: { status: 'PAID' },
+      orderBy: { id: 'asc' },
+      take: 4,
+    });
+  });
+
+  it('should fetch the rows past the cursor by comparing ids, so the cursor row need not exist', () => {
+    expect(keysetPage(buildPage({ afterId: idOf(2) }), { status: 'PAID' })).toEqual({
+      where: { status: 'PAID', id: { gt: idOf(2) } },
+      orderBy: { id: 'asc' },
+      take: 4,
+    });
+  });
+
+  it('should fetch smaller ids after the cursor when newest come first', () => {
+    expect(keysetPage(buildPage({ afterId: idOf(2) }), {}, 'desc')).toEqual({
+      where: { id: { lt: idOf(2) } },
+      orderBy: { id: 'desc' },
+      take: 4,
+    });
+  });
+
+  it('should leave the filter it was given untouched', () => {
+    const where = { status: 'PAID' };
+    keysetPage(buildPage({ afterId: idOf(2) }), where);
+    expect(where).toEqual({ status: 'PAID' });
   });
 });
