@@ -1,5 +1,6 @@
-# One image for the four subgraphs and the gateway. It runs compiled JavaScript with plain node (no
-# TypeScript loader at run time); the argument names what to run:
+# One image for the four subgraphs and the gateway, which also serves the storefront (web/, built
+# here by Vite) at /. It runs compiled JavaScript with plain node (no TypeScript loader at run
+# time); the argument names what to run:
 #   docker run IMAGE <gateway|user|product|order|payment>   one service (the default: gateway)
 #   docker run IMAGE migrate <subgraph|all>                  apply pending migrations, then exit
 #   docker run IMAGE seed [--if-empty]                       the demo data set
@@ -18,9 +19,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY . .
 # The project's own postinstall, now that the schemas are in (prisma/<name>/generated, and the
-# GraphQL types and documents in subgraphs/<name>/generated), then `tsc` into dist/ with the SDL,
-# supergraph, Prisma schemas and migrations copied beside the code.
-RUN npm run db:generate && npm run codegen && npm run build
+# GraphQL types and documents in subgraphs/<name>/generated and web/src/generated), then `tsc`
+# into dist/ with the SDL, supergraph, Prisma schemas and migrations copied beside the code, and
+# the storefront's static files into web/dist.
+RUN npm run db:generate && npm run codegen && npm run build && npm run build:web
 
 # --- production dependencies only --------------------------------------------------------------
 FROM node:24-bookworm-slim AS production-deps
@@ -50,6 +52,9 @@ COPY --from=build /app/node_modules/@faker-js ./node_modules/@faker-js
 # dist/ mirrors the source tree: scripts/, shared/, subgraphs/, gateway/, prisma/ (with the
 # generated clients, schemas and migrations) and supergraph.yaml, so /app is the project root.
 COPY --from=build /app/dist ./
+# The storefront: static files only (no node_modules of its own), read by the gateway alone.
+COPY --from=build /app/web/dist ./web/dist
+ENV WEB_DIST_DIR=/app/web/dist
 # Files stay owned by root: the services can read their code but not change it, and write nothing
 # (the Kubernetes manifests mount the root filesystem read-only). UID 1000 is the image's `node`.
 USER 1000:1000
