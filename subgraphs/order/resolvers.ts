@@ -1,5 +1,4 @@
 import { badUserInput, notFound } from '../../shared/errors';
-import { enqueueEvent } from '../../shared/events/outbox';
 import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
@@ -9,8 +8,9 @@ import type { Order, OrderStatus, OrderStatusChange, Prisma } from '../../prisma
 import { buyerOf, listedOwner } from './access';
 import type { Context } from './context';
 import type { Resolvers } from './generated/graphql';
-import { priceOrder, requireOrderItems } from './placement';
-import { INITIAL_STATUS, triggerInto } from './status';
+import { requireOrderItems } from './placement';
+import { placeOrder } from './placing';
+import { triggerInto } from './status';
 import { changeStatus, withLockedOrder } from './transitions';
 
 function orderWhere(status: OrderStatus | null | undefined, userId: string | undefined): Prisma.OrderWhereInput {
@@ -72,43 +72,11 @@ export const resolvers = {
   Mutation: {
     async placeOrder(_, { userId, items }, { db, loaders, catalog, viewer }) {
       const buyer = buyerOf(viewer, userId);
-      const requested = requireOrderItems(items);
-      // Both questions at once: neither depends on the other, and both must be answered before writing.
-      const [userExists, products] = await Promise.all([
-        catalog.userExists(buyer, viewer),
-        catalog.products(requested.map((item) => item.productId)),
-      ]);
-      if (!userExists) throw notFound('User', userId ?? buyer);
-      const priced = priceOrder(requested, products);
-
-      // One transaction: the order, its items, its first status change and both events, or nothing.
-      const {
-        order,
-        items: created,
-        change,
-      } = await db.$transaction(async (tx) => {
-        const { items: rows, ...placed } = await tx.order.create({
-          data: {
-            userId: buyer,
-            status: INITIAL_STATUS,
-            currency: priced.currency,
-            totalAmount: priced.totalAmount,
-            items: { create: priced.items },
-          },
-          include: { items: { orderBy: { id: 'asc' } } },
-        });
-        await enqueueEvent(tx, 'OrderCreated', {
-          orderId: placed.id,
-          userId: placed.userId,
-          items: rows.map(({ productId, quantity }) => ({ productId, quantity })),
-        });
-        // Status null: the order has no recorded status until this first change (version 1).
-        const first = await changeStatus(tx, { ...placed, status: null }, INITIAL_STATUS, { trigger: 'placement' });
-        return { ...first, items: rows };
-      });
-      loaders.items.prime(order.id, created);
-      loaders.statusHistory.prime(order.id, [change]);
-      return order;
+      const placed = await placeOrder({ db, catalog }, { buyer, viewer, items: requireOrderItems(items) });
+      if (placed.outcome === 'unknown-buyer') throw notFound('User', userId ?? buyer);
+      loaders.items.prime(placed.order.id, placed.items);
+      loaders.statusHistory.prime(placed.order.id, [placed.change]);
+      return placed.order;
     },
 
     async cancelOrder(_, { id, reason }, { db, viewer }) {

@@ -1,19 +1,24 @@
 import { GraphQLError } from 'graphql';
 import { badUserInput, conflict, ErrorCode, notFound } from '../../shared/errors';
-import { isForeignKeyViolation, isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
 import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
 import { requireMoney, type Money } from '../../shared/money';
 import { keysetPage, readPage, toConnection } from '../../shared/pagination';
 import { definedFields, requireId, requireInt, requireText } from '../../shared/validation';
-import type { Prisma, Product } from '../../prisma/product/generated/client';
-import type { Context } from './context';
+import type { Prisma } from '../../prisma/product/generated/client';
 import type { CreateProductInput, ProductFilter, Resolvers, UpdateProductInput } from './generated/graphql';
-import { productsChanged } from './generations';
+import {
+  adjustStock,
+  createCategory,
+  createProduct,
+  deleteProduct,
+  MAX_STOCK,
+  updateProduct,
+  type CatalogueFailure,
+  type CatalogueResult,
+} from './products';
 
-/** Highest stock a product may hold; also keeps `stock + delta` far from integer overflow. */
-const MAX_STOCK = 1_000_000;
 const MAX_CATEGORY_PRODUCTS = 100;
 const SKU = /^[A-Z0-9-]{3,64}$/;
 
@@ -80,20 +85,30 @@ function productNotFoundBySku(sku: string): GraphQLError {
   });
 }
 
-/** Constraint failures of product writes, in words a client understands. */
-function productWriteError(error: unknown, { id, sku, categoryId }: { id?: string; sku?: string; categoryId?: string }) {
-  if (isUniqueViolation(error, 'products_sku_key')) {
-    return conflict(`A product with SKU ${JSON.stringify(sku)} already exists.`, { field: 'sku' });
+/** A catalogue failure in words a client understands: the one place they are worded. */
+function catalogueError(failure: CatalogueFailure): GraphQLError {
+  switch (failure.failure) {
+    case 'duplicate-sku':
+      return conflict(`A product with SKU ${JSON.stringify(failure.sku)} already exists.`, { field: 'sku' });
+    case 'duplicate-category':
+      return conflict(`A category named ${JSON.stringify(failure.name)} already exists.`, { field: 'name' });
+    case 'not-found':
+      return notFound(failure.type, failure.id);
+    case 'insufficient-stock':
+      return conflict(`Insufficient stock: ${failure.requested} requested, ${failure.available} available.`, {
+        available: failure.available,
+      });
+    case 'stock-limit':
+      return conflict(`Stock cannot exceed ${MAX_STOCK}: ${failure.available} in stock, ${failure.adding} to add.`, {
+        available: failure.available,
+      });
   }
-  if (categoryId && isForeignKeyViolation(error)) return notFound('Category', categoryId);
-  if (id && isRecordNotFound(error)) return notFound('Product', id);
-  return error;
 }
 
-/** `product` once the gateway's entity cache can no longer serve it as it was before this change. */
-async function announced(product: Product, { generations }: Context): Promise<Product> {
-  await productsChanged(generations, [product.id]);
-  return product;
+/** What a catalogue change made, or its failure thrown as a GraphQL error. */
+function changed<T>(result: CatalogueResult<T>): T {
+  if (!result.ok) throw catalogueError(result.failure);
+  return result.value;
 }
 
 export const resolvers = {
@@ -125,71 +140,27 @@ export const resolvers = {
   Mutation: {
     async createCategory(_, { name }, { db, viewer }) {
       viewer.requireAdmin();
-      const data = { name: requireCategoryName(name) };
-      try {
-        return await db.category.create({ data });
-      } catch (error) {
-        if (isUniqueViolation(error, 'categories_name_key')) {
-          throw conflict(`A category named ${JSON.stringify(data.name)} already exists.`, { field: 'name' });
-        }
-        throw error;
-      }
+      return changed(await createCategory({ db }, requireCategoryName(name)));
     },
     async createProduct(_, { input }, { db, viewer }) {
       viewer.requireAdmin();
-      const data = validateCreateInput(input);
-      try {
-        return await db.product.create({ data });
-      } catch (error) {
-        throw productWriteError(error, data);
-      }
+      return changed(await createProduct({ db }, validateCreateInput(input)));
     },
-    async updateProduct(_, { id, input }, context) {
-      const { db, viewer } = context;
+    async updateProduct(_, { id, input }, { db, generations, viewer }) {
       viewer.requireAdmin();
       const productId = requireId(id);
-      const data = validateUpdateInput(input);
-      let product: Product;
-      try {
-        product = await db.product.update({ where: { id: productId }, data });
-      } catch (error) {
-        throw productWriteError(error, { id, ...data });
-      }
-      return announced(product, context);
+      return changed(await updateProduct({ db, generations }, productId, validateUpdateInput(input)));
     },
-    async deleteProduct(_, { id }, context) {
-      const { db, viewer } = context;
+    async deleteProduct(_, { id }, { db, generations, viewer }) {
       viewer.requireAdmin();
-      let product: Product;
-      try {
-        product = await db.product.delete({ where: { id: requireId(id) } });
-      } catch (error) {
-        throw productWriteError(error, { id });
-      }
-      return announced(product, context);
+      return changed(await deleteProduct({ db, generations }, requireId(id)));
     },
-    async adjustStock(_, { id, delta }, context) {
-      const { db, viewer } = context;
+    async adjustStock(_, { id, delta }, { db, generations, viewer }) {
       viewer.requireAdmin();
       const productId = requireId(id);
       if (delta === 0) throw badUserInput('delta must not be 0.', 'delta');
       requireInt(delta, 'delta', { min: -MAX_STOCK, max: MAX_STOCK });
-      // One conditional UPDATE. A concurrent writer's row lock makes PostgreSQL wait and then
-      // re-check the condition against the row as that writer left it, so concurrent adjustments
-      // neither lose updates nor take the stock below zero.
-      const [updated] = await db.product.updateManyAndReturn({
-        where: { id: productId, stock: delta < 0 ? { gte: -delta } : { lte: MAX_STOCK - delta } },
-        data: { stock: { increment: delta } },
-      });
-      if (updated) return announced(updated, context);
-      const current = await db.product.findUnique({ where: { id: productId }, select: { stock: true } });
-      if (!current) throw notFound('Product', id);
-      throw conflict(
-        delta < 0
-          ? `Insufficient stock: ${-delta} requested, ${current.stock} available.`
-          : `Stock cannot exceed ${MAX_STOCK}: ${current.stock} in stock, ${delta} to add.`,
-        { available: current.stock },
-      );
+      return changed(await adjustStock({ db, generations }, productId, delta));
     },
   },
 
