@@ -6,10 +6,12 @@ import type { Payment, PaymentMethod } from '../../prisma/payment/generated/clie
 import { isUniqueViolation } from '../../shared/db/errors';
 import { badUserInput, conflict, notFound } from '../../shared/errors';
 import { requireId, requireText } from '../../shared/validation';
-import type { Context } from './context';
+import type { Viewer } from '../../shared/auth/identity';
+import type { Logger } from '../../shared/logger';
+import type { Db } from './db';
 import type { MutationPayForOrderArgs } from './generated/graphql';
-import { requirePayable } from './orders';
-import type { ChargeResult } from './processor';
+import { requirePayable, type OrderLookup } from './orders';
+import type { ChargeResult, PaymentProcessor } from './processor';
 import { changePaymentStatus, isOrderCancelled, processorUnavailable, withOrderLock } from './settlement';
 import { ACTIVE_PAYMENT_STATUSES } from './status';
 
@@ -17,6 +19,15 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;
 
 /** The processor charges these at once; a bank transfer waits for the money (createPayment). */
 const CHARGEABLE_METHODS: readonly PaymentMethod[] = ['CARD', 'PAYPAL'];
+
+/** What a payment attempt uses: the process's clients, and who is paying. */
+export interface AttemptDeps {
+  db: Db;
+  orders: OrderLookup;
+  processor: PaymentProcessor;
+  logger: Logger;
+  viewer: Viewer;
+}
 
 function requireIdempotencyKey(value: string): string {
   if (!IDEMPOTENCY_KEY.test(value)) {
@@ -40,7 +51,7 @@ function requireChargeable(method: PaymentMethod): PaymentMethod {
  * cancelled order, or one with an active payment, is a CONFLICT.
  */
 export async function openPayment(
-  { db, orders, viewer }: Pick<Context, 'db' | 'orders' | 'viewer'>,
+  { db, orders, viewer }: Pick<AttemptDeps, 'db' | 'orders' | 'viewer'>,
   orderId: string,
   method: PaymentMethod,
   idempotencyKey: string | null = null,
@@ -90,19 +101,19 @@ export async function openPayment(
 }
 
 /** The key's payment, opened now unless it exists; a concurrent request for another order may win the key. */
-async function findOrOpen(context: Context, orderId: string, method: PaymentMethod, idempotencyKey: string): Promise<Payment> {
-  const existing = await context.db.payment.findUnique({ where: { idempotencyKey } });
+async function findOrOpen(deps: AttemptDeps, orderId: string, method: PaymentMethod, idempotencyKey: string): Promise<Payment> {
+  const existing = await deps.db.payment.findUnique({ where: { idempotencyKey } });
   if (existing) return existing;
   try {
-    return await openPayment(context, orderId, method, idempotencyKey);
+    return await openPayment(deps, orderId, method, idempotencyKey);
   } catch (error) {
     if (!isUniqueViolation(error, 'payments_idempotency_key_key')) throw error;
-    return context.db.payment.findUniqueOrThrow({ where: { idempotencyKey } });
+    return deps.db.payment.findUniqueOrThrow({ where: { idempotencyKey } });
   }
 }
 
 /** Charges outside any transaction: nothing is held while the processor answers. */
-async function charge({ processor, logger }: Context, payment: Payment, idempotencyKey: string, token: string | null) {
+async function charge({ processor, logger }: AttemptDeps, payment: Payment, idempotencyKey: string, token: string | null) {
   const { amount, currency, method } = payment;
   try {
     return await processor.charge({ amount, currency, method, token, idempotencyKey });
@@ -117,30 +128,29 @@ async function charge({ processor, logger }: Context, payment: Payment, idempote
  * (the processor answers every attempt alike): then its result stands. If the order was cancelled
  * while charging, a capture is paid back at once and only the refund is announced.
  */
-function settle(context: Context, payment: Payment, result: ChargeResult): Promise<Payment> {
-  return withOrderLock(context.db, payment.orderId, async (tx) => {
+function settle(deps: AttemptDeps, payment: Payment, result: ChargeResult): Promise<Payment> {
+  return withOrderLock(deps.db, payment.orderId, async (tx) => {
     const current = await tx.payment.findUniqueOrThrow({ where: { id: payment.id } });
     if (current.status !== 'PENDING') return current;
-    if (result.status === 'declined') return changePaymentStatus(tx, context, current, 'FAILED', { reason: result.reason });
+    if (result.status === 'declined') return changePaymentStatus(tx, deps, current, 'FAILED', { reason: result.reason });
     const { reference } = result;
-    if (!(await isOrderCancelled(tx, current.orderId)))
-      return changePaymentStatus(tx, context, current, 'CAPTURED', { reference });
-    const captured = await changePaymentStatus(tx, context, current, 'CAPTURED', { reference, announce: false });
-    return changePaymentStatus(tx, context, captured, 'REFUNDED');
+    if (!(await isOrderCancelled(tx, current.orderId))) return changePaymentStatus(tx, deps, current, 'CAPTURED', { reference });
+    const captured = await changePaymentStatus(tx, deps, current, 'CAPTURED', { reference, announce: false });
+    return changePaymentStatus(tx, deps, captured, 'REFUNDED');
   });
 }
 
-export async function payForOrder(context: Context, args: MutationPayForOrderArgs): Promise<Payment> {
-  context.viewer.requireSignedIn();
+export async function payForOrder(deps: AttemptDeps, args: MutationPayForOrderArgs): Promise<Payment> {
+  deps.viewer.requireSignedIn();
   const orderId = requireId(args.orderId, 'orderId');
   const idempotencyKey = requireIdempotencyKey(args.idempotencyKey);
   const method = requireChargeable(args.method);
   const token = args.paymentToken == null ? null : requireText(args.paymentToken, 'paymentToken', { max: 500 });
 
-  const payment = await findOrOpen(context, orderId, method, idempotencyKey);
+  const payment = await findOrOpen(deps, orderId, method, idempotencyKey);
   // A key that made another customer's payment: for that customer's order, the order reads as not
   // existing, as it does with a new key; for any other order, the key is simply taken.
-  if (!context.viewer.visible(payment) && payment.orderId === orderId) throw notFound('Order', orderId);
+  if (!deps.viewer.visible(payment) && payment.orderId === orderId) throw notFound('Order', orderId);
   if (payment.orderId !== orderId) {
     throw conflict('This idempotencyKey was already used to pay for another order; use a new key for each order.', {
       field: 'idempotencyKey',
@@ -148,5 +158,5 @@ export async function payForOrder(context: Context, args: MutationPayForOrderArg
   }
   // Settled by an earlier attempt with this key: its answer, and no new charge.
   if (payment.status !== 'PENDING') return payment;
-  return settle(context, payment, await charge(context, payment, idempotencyKey, token));
+  return settle(deps, payment, await charge(deps, payment, idempotencyKey, token));
 }

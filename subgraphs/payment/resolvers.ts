@@ -21,12 +21,13 @@ export const resolvers = {
 
   Mutation: {
     // The order must be one the caller may see: openPayment asks the order subgraph as the caller.
-    createPayment(_, { orderId, method }, context) {
-      context.viewer.requireSignedIn();
-      return openPayment(context, requireId(orderId, 'orderId'), method);
+    createPayment(_, { orderId, method }, { db, orders, viewer }) {
+      viewer.requireSignedIn();
+      return openPayment({ db, orders, viewer }, requireId(orderId, 'orderId'), method);
     },
 
-    payForOrder: (_, args, context) => payForOrder(context, args),
+    payForOrder: (_, args, { db, orders, processor, logger, viewer }) =>
+      payForOrder({ db, orders, processor, logger, viewer }, args),
 
     async updatePaymentStatus(_, { id, status }, context) {
       context.viewer.requireAdmin();
