@@ -59,7 +59,8 @@ export async function newVisitor(browser: Browser, baseURL: string, viewport = D
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  // Fonts and the entrance of late content settle before the picture.
+  // Fonts settle, and the pointer leaves whatever it last clicked (no hover colours in the picture).
   await page.evaluate(() => document.fonts.ready);
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), animations: 'disabled', caret: 'hide' });
 }
