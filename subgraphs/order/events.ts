@@ -9,7 +9,7 @@ import type { Logger } from '../../shared/logger';
 import { isId } from '../../shared/validation';
 import type { Db } from './db';
 import { canTransition } from './status';
-import { changeStatus, withLockedOrder } from './transitions';
+import { changeStatus, describeRefusal, withLockedOrder } from './transitions';
 
 /** The name this service records handled events under (processed_events). */
 const CONSUMER = 'order';
@@ -42,7 +42,9 @@ export function eventHandlers({ db, logger }: { db: Db; logger: Logger }): Event
         return;
       }
       // A payload without a reason still records the change, with none.
-      await changeStatus(tx, order, to, { trigger: 'event', reason: reason ?? null });
+      const result = await changeStatus(tx, order, to, { trigger: 'event', reason: reason ?? null });
+      // Checked above under the order's lock, so not expected; thrown, the claim is rolled back and the event retried.
+      if (result.outcome !== 'changed') throw new Error(describeRefusal(result));
     });
   }
 

@@ -8,7 +8,7 @@ import type { Catalog } from './catalog';
 import type { Db } from './db';
 import { priceOrder, type RequestedItem } from './placement';
 import { INITIAL_STATUS } from './status';
-import { changeStatus } from './transitions';
+import { changeStatus, describeRefusal } from './transitions';
 
 export interface PlacingDeps {
   db: Db;
@@ -60,7 +60,9 @@ export async function placeOrder(
       items: rows.map(({ productId, quantity }) => ({ productId, quantity })),
     });
     // Status null: the order has no recorded status until this first change (version 1).
-    const { order, change } = await changeStatus(tx, { ...placed, status: null }, INITIAL_STATUS, { trigger: 'placement' });
-    return { outcome: 'placed', order, items: rows, change };
+    const first = await changeStatus(tx, { ...placed, status: null }, INITIAL_STATUS, { trigger: 'placement' });
+    // A new order can always become PENDING: anything else is a bug, and the placement rolls back.
+    if (first.outcome !== 'changed') throw new Error(describeRefusal(first));
+    return { outcome: 'placed', order: first.order, items: rows, change: first.change };
   });
 }

@@ -1,4 +1,4 @@
-import { badUserInput, notFound } from '../../shared/errors';
+import { badUserInput, conflict, notFound } from '../../shared/errors';
 import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
@@ -11,7 +11,7 @@ import type { Resolvers } from './generated/graphql';
 import { requireOrderItems } from './placement';
 import { placeOrder } from './placing';
 import { triggerInto } from './status';
-import { changeStatus, withLockedOrder } from './transitions';
+import { changeStatus, describeRefusal, withLockedOrder, type TransitionOutcome } from './transitions';
 
 function orderWhere(status: OrderStatus | null | undefined, userId: string | undefined): Prisma.OrderWhereInput {
   return { ...(status && { status }), ...(userId && { userId }) };
@@ -40,6 +40,15 @@ function requireAdminStatus(status: OrderStatus): void {
 async function visibleOrder(id: string, { loaders, viewer }: Context, field = 'id'): Promise<Order> {
   viewer.requireSignedIn();
   return viewer.requireVisible(await loaders.order.load(requireId(id, field)), 'Order', id);
+}
+
+/**
+ * The order a status change left, or its refusal as a CONFLICT (extensions `from` and `to`),
+ * thrown inside the change's transaction so that nothing of it is kept.
+ */
+function changed(result: TransitionOutcome): Order {
+  if (result.outcome !== 'changed') throw conflict(describeRefusal(result), { from: result.from, to: result.to });
+  return result.order;
 }
 
 export const resolvers = {
@@ -85,7 +94,7 @@ export const resolvers = {
       const why = optionalReason(reason);
       return withLockedOrder(db, orderId, async (tx, order) => {
         const cancelled = viewer.requireVisible(order, 'Order', id);
-        return (await changeStatus(tx, cancelled, 'CANCELLED', { trigger: 'cancellation', reason: why })).order;
+        return changed(await changeStatus(tx, cancelled, 'CANCELLED', { trigger: 'cancellation', reason: why }));
       });
     },
 
@@ -95,7 +104,7 @@ export const resolvers = {
       requireAdminStatus(status);
       return withLockedOrder(db, orderId, async (tx, order) => {
         if (!order) throw notFound('Order', id);
-        return (await changeStatus(tx, order, status, { trigger: 'admin' })).order;
+        return changed(await changeStatus(tx, order, status, { trigger: 'admin' }));
       });
     },
   },

@@ -3,7 +3,6 @@
 // row and its OrderStatusChanged event in the caller's transaction, so a change, its record and
 // its announcement exist all together or not at all.
 import type { Order, OrderStatus, OrderStatusChange, Prisma } from '../../prisma/order/generated/client';
-import { conflict } from '../../shared/errors';
 import { enqueueEvent } from '../../shared/events/outbox';
 import type { Db } from './db';
 import { canTransition, isFinal, nextStatuses, type TransitionTrigger } from './status';
@@ -15,33 +14,38 @@ export type Tx = Prisma.TransactionClient;
 /** What a status change needs to know of its order; `status` is null for an order being placed. */
 export type OrderState = Pick<Order, 'id' | 'userId' | 'version'> & { status: OrderStatus | null };
 
-export interface StatusChanged {
-  order: Order;
-  change: OrderStatusChange;
-}
+export type TransitionOutcome =
+  | { outcome: 'changed'; order: Order; change: OrderStatusChange }
+  /** The state machine does not let this trigger make this transition. */
+  | { outcome: 'not-allowed'; from: OrderStatus | null; to: OrderStatus }
+  /** Another change came first: the order's version is no longer the one read. */
+  | { outcome: 'changed-meanwhile'; from: OrderStatus | null; to: OrderStatus };
 
-/** CONFLICT for a transition the state machine does not allow (extensions `from` and `to`). */
-export function illegalTransition(from: OrderStatus | null, to: OrderStatus): Error {
-  if (from === null) return new Error(`An order is placed as PENDING, never as ${to}`);
-  const message = isFinal(from)
+export type TransitionRefusal = Exclude<TransitionOutcome, { outcome: 'changed' }>;
+
+/** Why a change was refused, in a client's words (the resolvers' CONFLICT, an event's error). */
+export function describeRefusal({ outcome, from, to }: TransitionRefusal): string {
+  if (outcome === 'changed-meanwhile')
+    return `The order changed while this request tried to make it ${to}; read it again before retrying.`;
+  if (from === null) return `An order is placed as PENDING, never as ${to}`;
+  return isFinal(from)
     ? `The order is ${from}, which is final; it cannot become ${to}.`
     : `An order cannot go from ${from} to ${to}; from ${from} it can become ${nextStatuses(from).join(', ')}.`;
-  return conflict(message, { from, to });
 }
 
 /**
  * Moves `order` to `to` in `tx`: a guarded update (the status and version read before, so a
- * change made in between is never overwritten), a history row and OrderStatusChanged. Throws
- * CONFLICT when `trigger` may not make this transition, or when the order changed meanwhile.
+ * change made in between is never overwritten), a history row and OrderStatusChanged. Refused,
+ * writing nothing, when `trigger` may not make this transition or the order changed meanwhile.
  */
 export async function changeStatus(
   tx: Tx,
   order: OrderState,
   to: OrderStatus,
   { trigger, reason = null }: { trigger: TransitionTrigger; reason?: string | null },
-): Promise<StatusChanged> {
+): Promise<TransitionOutcome> {
   const from = order.status;
-  if (!canTransition(from, to, trigger)) throw illegalTransition(from, to);
+  if (!canTransition(from, to, trigger)) return { outcome: 'not-allowed', from, to };
 
   // One instant for the order's updatedAt, the history row and the event.
   const at = new Date();
@@ -50,9 +54,7 @@ export async function changeStatus(
     where: { id: order.id, version: order.version, ...(from && { status: from }) },
     data: { status: to, version, updatedAt: at },
   });
-  if (!updated) {
-    throw conflict(`The order changed while this request tried to make it ${to}; read it again before retrying.`, { from, to });
-  }
+  if (!updated) return { outcome: 'changed-meanwhile', from, to };
 
   const change = await tx.orderStatusChange.create({
     data: { orderId: order.id, fromStatus: from, toStatus: to, reason, version, createdAt: at },
@@ -67,7 +69,7 @@ export async function changeStatus(
     reason,
     version,
   });
-  return { order: updated, change };
+  return { outcome: 'changed', order: updated, change };
 }
 
 /**
