@@ -285,7 +285,7 @@ async function prepareStorefront(): Promise<string> {
   const given = new EnvReader().string('WEB_DIST_DIR');
   if (given) return given;
   if (webAppIsStale()) {
-    step('building the storefront (web/ changed since its last build)');
+    step(`building the storefront (${existsSync(WEB_DIST) ? 'web/ changed since its last build' : 'first start'})`);
     await buildWebApp();
   }
   return WEB_DIST;

@@ -28,6 +28,12 @@ export default defineConfig({
       },
     },
   },
-  server: { port: Number(process.env.WEB_DEV_PORT ?? 5173), strictPort: true, proxy },
+  server: {
+    port: Number(process.env.WEB_DEV_PORT ?? 5173),
+    strictPort: true,
+    proxy,
+    // npm start may rebuild web/dist (through dist.building-*) while this server runs: not a reason to reload.
+    watch: { ignored: ['**/dist/**', '**/dist.*/**'] },
+  },
   preview: { proxy },
 });
