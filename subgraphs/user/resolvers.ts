@@ -1,6 +1,6 @@
+import type { GraphQLError } from 'graphql';
 import { forbidden, unauthenticated } from '../../shared/auth/identity';
 import { badUserInput, conflict, notFound } from '../../shared/errors';
-import { isRecordNotFound, isUniqueViolation } from '../../shared/db/errors';
 import type { DefaultFieldMismatches, NoDefaultFieldMismatches } from '../../shared/graphql/default-fields';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadRequired } from '../../shared/loaders';
@@ -10,7 +10,8 @@ import type { User } from '../../prisma/user/generated/client';
 import type { Context } from './context';
 import type { Resolvers, UpdateUserInput } from './generated/graphql';
 import { hashPassword, MAX_PASSWORD_LENGTH, requirePassword, verifyPassword } from './passwords';
-import { endSession, refreshSession, revokeAccessTokens, startSession } from './sessions';
+import { endSession, refreshSession, startSession } from './sessions';
+import { createUser, deleteUser, updateUser, type UserFailure, type UserResult } from './users';
 
 /** The profile fields of createUser and updateUser, validated where given. */
 function validateUserInput(input: UpdateUserInput) {
@@ -22,13 +23,20 @@ function validateUserInput(input: UpdateUserInput) {
   };
 }
 
-/** Unique-email violations and missing rows, in words a client understands. */
-function clientError(error: unknown, id?: string, email?: string): unknown {
-  if (isUniqueViolation(error, 'users_email_key')) {
-    return conflict(`A user with email ${JSON.stringify(email)} already exists.`, { field: 'email' });
+/** An account failure in words a client understands: the one place they are worded. */
+function userError(failure: UserFailure): GraphQLError {
+  switch (failure.failure) {
+    case 'duplicate-email':
+      return conflict(`A user with email ${JSON.stringify(failure.email)} already exists.`, { field: 'email' });
+    case 'not-found':
+      return notFound('User', failure.id);
   }
-  if (id && isRecordNotFound(error)) return notFound('User', id);
-  return error;
+}
+
+/** The account a change left, or its failure thrown as a GraphQL error. */
+function changed(result: UserResult): User {
+  if (!result.ok) throw userError(result.failure);
+  return result.user;
 }
 
 /**
@@ -71,13 +79,8 @@ export const resolvers = {
       const email = requireEmail(input.email);
       const name = requireText(input.name, 'name', { max: 100 });
       const passwordHash = await hashPassword(requirePassword(input.password, email));
-      let user: User;
-      try {
-        // Always a customer: administrators are made by administrators (createUser, updateUser).
-        user = await db.user.create({ data: { email, name, role: 'CUSTOMER', passwordHash } });
-      } catch (error) {
-        throw clientError(error, undefined, email);
-      }
+      // Always a customer: administrators are made by administrators (createUser, updateUser).
+      const user = changed(await createUser(db, { email, name, role: 'CUSTOMER', passwordHash }));
       return startSession(db, user, sessions);
     },
     async login(_, { email, password }, context) {
@@ -107,40 +110,19 @@ export const resolvers = {
       if (!data.email || !data.name) throw badUserInput('email and name are required.');
       // Without a password the account exists but cannot log in until one is set.
       const passwordHash = password == null ? null : await hashPassword(requirePassword(password, data.email));
-      try {
-        return await db.user.create({
-          data: { email: data.email, name: data.name, role: data.role ?? 'CUSTOMER', passwordHash },
-        });
-      } catch (error) {
-        throw clientError(error, undefined, data.email);
-      }
+      return changed(await createUser(db, { email: data.email, name: data.name, role: data.role ?? 'CUSTOMER', passwordHash }));
     },
     async updateUser(_, { id, input }, context) {
       const userId = requireVisibleUserId(context, id);
       const data = validateUserInput(input);
       // Customers edit their own profile, never their own privileges.
       if (data.role !== undefined && !context.viewer.isAdmin) throw forbidden('Only administrators may change a role.');
-      const before = data.role === undefined ? null : await context.loaders.user.load(userId);
-      let user: User;
-      try {
-        user = await context.db.user.update({ where: { id: userId }, data });
-      } catch (error) {
-        throw clientError(error, id, data.email);
-      }
-      // An access token carries the role it was signed with: a new role ends the account's tokens.
-      if (before && before.role !== user.role) await revokeAccessTokens(context.sessions, userId);
-      return user;
+      const { db, sessions, loaders } = context;
+      return changed(await updateUser({ db, sessions, loaders }, userId, data));
     },
     async deleteUser(_, { id }, { db, viewer, sessions }) {
       viewer.requireAdmin();
-      let user: User;
-      try {
-        user = await db.user.delete({ where: { id: requireId(id) } });
-      } catch (error) {
-        throw clientError(error, id);
-      }
-      await revokeAccessTokens(sessions, user.id);
-      return user;
+      return changed(await deleteUser({ db, sessions }, requireId(id)));
     },
   },
 
