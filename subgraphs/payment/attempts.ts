@@ -12,7 +12,7 @@ import type { Db } from './db';
 import type { MutationPayForOrderArgs } from './generated/graphql';
 import { requirePayable, type OrderLookup } from './orders';
 import type { ChargeResult, PaymentProcessor } from './processor';
-import { changePaymentStatus, isOrderCancelled, processorUnavailable, withOrderLock } from './settlement';
+import { changePaymentStatus, isOrderCancelled, processorUnavailable, requireChanged, withOrderLock } from './settlement';
 import { ACTIVE_PAYMENT_STATUSES } from './status';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;
@@ -132,11 +132,15 @@ function settle(deps: AttemptDeps, payment: Payment, result: ChargeResult): Prom
   return withOrderLock(deps.db, payment.orderId, async (tx) => {
     const current = await tx.payment.findUniqueOrThrow({ where: { id: payment.id } });
     if (current.status !== 'PENDING') return current;
-    if (result.status === 'declined') return changePaymentStatus(tx, deps, current, 'FAILED', { reason: result.reason });
+    if (result.status === 'declined') {
+      return requireChanged(await changePaymentStatus(tx, deps, current, 'FAILED', { reason: result.reason }));
+    }
     const { reference } = result;
-    if (!(await isOrderCancelled(tx, current.orderId))) return changePaymentStatus(tx, deps, current, 'CAPTURED', { reference });
-    const captured = await changePaymentStatus(tx, deps, current, 'CAPTURED', { reference, announce: false });
-    return changePaymentStatus(tx, deps, captured, 'REFUNDED');
+    if (!(await isOrderCancelled(tx, current.orderId))) {
+      return requireChanged(await changePaymentStatus(tx, deps, current, 'CAPTURED', { reference }));
+    }
+    const captured = requireChanged(await changePaymentStatus(tx, deps, current, 'CAPTURED', { reference, announce: false }));
+    return requireChanged(await changePaymentStatus(tx, deps, captured, 'REFUNDED'));
   });
 }
 

@@ -6,7 +6,7 @@ import { claimEvent } from '../../shared/events/outbox';
 import type { Logger } from '../../shared/logger';
 import type { Db } from './db';
 import type { PaymentProcessor } from './processor';
-import { changePaymentStatus, withOrderLock } from './settlement';
+import { changePaymentStatus, describePaymentRefusal, withOrderLock, type PaymentChange } from './settlement';
 import { ACTIVE_PAYMENT_STATUSES } from './status';
 
 /** This service's name in the inbox of handled events. */
@@ -39,7 +39,7 @@ export async function settleCancelledOrder(
     });
     for (const payment of payments) {
       if (payment.status === 'CAPTURED') {
-        if (payment.processorReference) await changePaymentStatus(tx, { processor, logger }, payment, 'REFUNDED');
+        if (payment.processorReference) settled(await changePaymentStatus(tx, { processor, logger }, payment, 'REFUNDED'));
         // Confirmed by an administrator (a bank transfer): the processor never had this money.
         else
           logger.warn(
@@ -47,10 +47,18 @@ export async function settleCancelledOrder(
             'cancelled order has a payment captured outside the processor; refund it by hand',
           );
       } else if (payment.idempotencyKey === null) {
-        await changePaymentStatus(tx, { processor, logger }, payment, 'FAILED', { reason: CANCELLATION_REASON });
+        settled(await changePaymentStatus(tx, { processor, logger }, payment, 'FAILED', { reason: CANCELLATION_REASON }));
       }
       // A PENDING payment with a key is payForOrder's: its charge may be in flight, and the
       // attempt (or its retry with the key) settles it against the tombstone.
     }
   });
+}
+
+/**
+ * A refused change (the processor did not answer a refund, a payment changed without the lock)
+ * thrown as a plain error: the transaction and the event's claim roll back, and the event is retried.
+ */
+function settled(change: PaymentChange): void {
+  if (change.outcome !== 'changed') throw new Error(describePaymentRefusal(change));
 }

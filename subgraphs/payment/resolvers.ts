@@ -4,7 +4,7 @@ import { DateTime } from '../../shared/graphql/scalars';
 import { isId, requireId } from '../../shared/validation';
 import { openPayment, payForOrder } from './attempts';
 import type { Resolvers } from './generated/graphql';
-import { changePaymentStatus, withOrderLock } from './settlement';
+import { changePaymentStatus, requireChanged, withOrderLock } from './settlement';
 
 /** What an administrator's FAILED records as the reason. */
 const FAILED_BY_ADMIN = 'marked failed by an administrator';
@@ -45,7 +45,7 @@ export const resolvers = {
             },
           );
         }
-        return changePaymentStatus(tx, context, payment, status, { reason: FAILED_BY_ADMIN });
+        return requireChanged(await changePaymentStatus(tx, context, payment, status, { reason: FAILED_BY_ADMIN }));
       });
     },
   },

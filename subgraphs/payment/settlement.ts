@@ -2,6 +2,7 @@
 // cancellation): checked against the state machine, written with a guarded update together with
 // the event that announces it, in the caller's transaction. Callers hold the order's lock
 // (withOrderLock), so the payment they read is the payment they change.
+import type { GraphQLError } from 'graphql';
 import type { Payment, PaymentStatus, Prisma } from '../../prisma/payment/generated/client';
 import { conflict, serviceUnavailable } from '../../shared/errors';
 import { enqueueEvent } from '../../shared/events/outbox';
@@ -34,6 +35,10 @@ export async function isOrderCancelled(tx: Tx, orderId: string): Promise<boolean
 /** The error for a processor that could not be asked; the request is safe to repeat. */
 export function processorUnavailable(logger: Logger, error: unknown): Error {
   logger.warn({ err: error }, 'payment processor call failed');
+  return processorUnavailableError();
+}
+
+function processorUnavailableError(): GraphQLError {
   return serviceUnavailable('payment-processor', 'it did not answer; retry the request, with the same idempotencyKey.');
 }
 
@@ -51,12 +56,46 @@ export interface StatusChange {
   announce?: boolean;
 }
 
+export type PaymentChange =
+  | { outcome: 'changed'; payment: Payment }
+  /** The state machine does not allow this move. */
+  | { outcome: 'not-allowed'; from: PaymentStatus; to: PaymentStatus }
+  /** Someone changed it without the lock, to `now`: nothing was changed. */
+  | { outcome: 'changed-meanwhile'; now: PaymentStatus; to: PaymentStatus }
+  /** The processor did not answer a refund: nothing was written, and repeating it is safe (refundKey). */
+  | { outcome: 'processor-unavailable' };
+
+export type PaymentRefusal = Exclude<PaymentChange, { outcome: 'changed' }>;
+
+/** Why a change was refused, in a client's words. */
+export function describePaymentRefusal(refusal: PaymentRefusal): string {
+  switch (refusal.outcome) {
+    case 'not-allowed':
+      return `A payment in status ${refusal.from} cannot become ${refusal.to}.`;
+    case 'changed-meanwhile':
+      return `The payment became ${refusal.now} while this request was changing it; nothing was changed.`;
+    case 'processor-unavailable':
+      return processorUnavailableError().message;
+  }
+}
+
+/**
+ * The payment a change left, or its refusal as the GraphQL error a client sees (CONFLICT with
+ * `from` and `to`, or SERVICE_UNAVAILABLE), for the mutations; event handlers read the outcome.
+ */
+export function requireChanged(change: PaymentChange): Payment {
+  if (change.outcome === 'changed') return change.payment;
+  if (change.outcome === 'processor-unavailable') throw processorUnavailableError();
+  const from = change.outcome === 'not-allowed' ? change.from : change.now;
+  throw conflict(describePaymentRefusal(change), { from, to: change.to });
+}
+
 /**
  * Moves `payment` (as read under the order's lock) to `to` and enqueues the matching event:
  * CAPTURED -> PaymentCaptured, FAILED -> PaymentFailed, REFUNDED -> PaymentRefunded. A refund of
  * a charge the processor made goes through the processor first; should the transaction then
- * fail, repeating it refunds nothing twice (refundKey). CONFLICT for a move the state machine
- * does not allow.
+ * fail, repeating it refunds nothing twice (refundKey). Refused, writing nothing, when the state
+ * machine does not allow the move, the payment changed meanwhile or the processor did not answer.
  */
 export async function changePaymentStatus(
   tx: Tx,
@@ -64,16 +103,17 @@ export async function changePaymentStatus(
   payment: Payment,
   to: PaymentStatus,
   { reference, reason, announce = true }: StatusChange = {},
-): Promise<Payment> {
+): Promise<PaymentChange> {
   const from = payment.status;
-  if (!canTransition(from, to)) throw conflict(`A payment in status ${from} cannot become ${to}.`, { from, to });
+  if (!canTransition(from, to)) return { outcome: 'not-allowed', from, to };
 
   if (to === 'REFUNDED' && payment.processorReference) {
     const { processorReference, amount, currency } = payment;
     try {
       await processor.refund({ reference: processorReference, amount, currency, idempotencyKey: refundKey(payment.id) });
     } catch (error) {
-      throw processorUnavailable(logger, error);
+      logger.warn({ err: error }, 'payment processor call failed');
+      return { outcome: 'processor-unavailable' };
     }
   }
 
@@ -88,10 +128,10 @@ export async function changePaymentStatus(
   });
   if (!updated) {
     const { status: now } = await tx.payment.findUniqueOrThrow({ where: { id: payment.id }, select: { status: true } });
-    throw conflict(`The payment became ${now} while this request was changing it; nothing was changed.`, { from: now, to });
+    return { outcome: 'changed-meanwhile', now, to };
   }
   if (announce) await announceStatus(tx, updated);
-  return updated;
+  return { outcome: 'changed', payment: updated };
 }
 
 async function announceStatus(tx: Tx, payment: Payment): Promise<void> {
