@@ -1,8 +1,12 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Tests by kind, one jest project each (`npm test` runs all three; `--selectProjects` one):
+ * - unit: no I/O (no database, Redis, process or socket), in seconds: `npm run test:unit`;
+ * - integration: one subgraph or one piece of infrastructure against real PostgreSQL and Redis;
+ * - e2e: the whole stack as real processes, browser tests included.
+ * Inside each, files sit under the folders of what they test (test/unit/gateway/..., ...).
+ */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     // Type-checking is `npm run typecheck`'s job; tests only transpile, which is much faster.
     // CommonJS output turns dynamic import() (used by the generated Prisma clients) into
@@ -13,10 +17,29 @@ module.exports = {
     '/node_modules/jose/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
-  globalSetup: '<rootDir>/test/global-setup.ts',
   setupFilesAfterEnv: ['<rootDir>/test/no-console.ts'],
+};
+
+/** Databases and Redis for this run: chosen, templated and cleaned up once, whichever projects run. */
+const backends = {
+  globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...shared, ...backends, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    {
+      ...shared,
+      ...backends,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/browser/**/*.test.ts'],
+    },
+  ],
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  // For every project: jest reads it from the top level only.
   testTimeout: 30_000,
   // Two cores: more workers only make the spawned services fight over them.
   maxWorkers: 2,

@@ -21,6 +21,8 @@ async function chooseBackends(): Promise<void> {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Each project that needs the backends names this setup; one run prepares them once.
+  if (process.env.TEST_RUN_ID) return;
   await chooseBackends();
   // Inherited by the test workers: names this run's databases (see test/support/databases.ts).
   process.env.TEST_RUN_ID = randomBytes(3).toString('hex');
