@@ -11,7 +11,7 @@ import type { AccessTokenVerificationConfig } from '../shared/auth/config';
 import { unauthenticated } from '../shared/auth/identity';
 import { verifyAccessToken, type VerifiedAccessToken } from '../shared/auth/access-token';
 import { inProcessRevocationStore, RedisRevocationStore, type RevocationStore } from '../shared/auth/revocation-store';
-import { LruCache } from '../shared/cache/lru';
+import { LRUCache } from 'lru-cache';
 import type { EventBusConfig } from '../shared/events/bus';
 import { closeRedis, createRedis } from '../shared/events/redis';
 import type { Logger } from '../shared/logger';
@@ -31,7 +31,7 @@ export interface AccessTokenVerifierOptions {
 export class AccessTokenVerifier {
   readonly keys: RemoteKeySet;
   private readonly revocations: TokenRevocations;
-  private verified: LruCache<VerifiedAccessToken>;
+  private verified: LRUCache<string, VerifiedAccessToken>;
   private readonly now: () => number;
 
   constructor(
@@ -74,9 +74,9 @@ export class AccessTokenVerifier {
     }
   }
 
-  private emptyCache(): LruCache<VerifiedAccessToken> {
+  private emptyCache(): LRUCache<string, VerifiedAccessToken> {
     // Entries go with their token's expiry (checked on use); the day is only an upper bound.
-    return new LruCache(VERIFIED_TOKENS, 24 * 60 * 60 * 1000, this.now);
+    return new LRUCache({ max: VERIFIED_TOKENS, ttl: 24 * 60 * 60 * 1000, perf: { now: this.now }, ttlResolution: 0 });
   }
 }
 

@@ -12,7 +12,7 @@
 // or when the tokens expire.
 import type { TokenSession } from '../shared/auth/access-token';
 import type { RevocationState, RevocationStore } from '../shared/auth/revocation-store';
-import { LruCache } from '../shared/cache/lru';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../shared/logger';
 
 export interface TokenRevocationsOptions {
@@ -29,7 +29,7 @@ interface Known extends RevocationState {
 }
 
 export class TokenRevocations {
-  private readonly known: LruCache<Known>;
+  private readonly known: LRUCache<string, Known>;
   private readonly reading = new Map<string, Promise<RevocationState>>();
   private readonly cacheMs: number;
   private readonly now: () => number;
@@ -42,7 +42,12 @@ export class TokenRevocations {
     this.cacheMs = options.cacheMs ?? 2_000;
     this.now = options.now ?? Date.now;
     // Kept for a day: beyond any access token's lifetime (ACCESS_TOKEN_TTL_SECONDS is at most one).
-    this.known = new LruCache(options.maxSessions ?? 100_000, 24 * 60 * 60 * 1000, this.now);
+    this.known = new LRUCache({
+      max: options.maxSessions ?? 100_000,
+      ttl: 24 * 60 * 60 * 1000,
+      perf: { now: this.now },
+      ttlResolution: 0,
+    });
   }
 
   /** Whether a token of `userId` with `session` has not been revoked since it was signed. */

@@ -5,7 +5,7 @@
 // committed before the read is in what the fetch returns. The TTL is only a safety net.
 import type { CacheableFields, CachedEntityType } from '../../shared/cache/cached-entities';
 import type { EntityGenerations } from '../../shared/cache/entity-generations';
-import { LruCache } from '../../shared/cache/lru';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../shared/logger';
 import { selectsOnlyCacheableFields } from './cacheable-query';
 import { cloneJson, entityIndexOf, remapEntityErrors, stableJson, type SubgraphResponse } from './representations';
@@ -34,14 +34,14 @@ const MAX_QUERIES = 1_000;
 const WARNING_INTERVAL_MS = 60_000;
 
 export class EntityCache {
-  private readonly entries: LruCache<unknown>;
+  private readonly entries: LRUCache<string, object>;
   /** Per query text: a number naming it in keys, or null when it is not cacheable. */
   private readonly queries = new Map<string, number | null>();
   private nextQueryId = 1;
   private lastWarning = -Infinity;
 
   constructor(private readonly options: EntityCacheOptions) {
-    this.entries = new LruCache(options.maxEntries ?? 10_000, options.ttlMs ?? 60_000);
+    this.entries = new LRUCache({ max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 60_000 });
   }
 
   /** Whether this cache answers the fetch `query` of `representations`. */

@@ -15,7 +15,7 @@ import type { AccessTokenSigningConfig } from '../../shared/auth/config';
 import type { Identity } from '../../shared/auth/identity';
 import { jsonWebKeySet, type JsonWebKeySet } from '../../shared/auth/signing-keys';
 import { inProcessRevocationStore, RedisRevocationStore, type RevocationStore } from '../../shared/auth/revocation-store';
-import { LruCache } from '../../shared/cache/lru';
+import { LRUCache } from 'lru-cache';
 import type { EventBusConfig, Worker } from '../../shared/events/bus';
 import { closeRedis, createRedis } from '../../shared/events/redis';
 import type { Logger } from '../../shared/logger';
@@ -33,7 +33,7 @@ export class AccessTokenIssuer implements Worker {
   private readonly redis: Redis | null;
   private readonly store: RevocationStore;
   private readonly detach: (() => void) | undefined;
-  private readonly known: LruCache<number>;
+  private readonly known: LRUCache<string, number>;
   private readonly retainSeconds: number;
   /** Revocations that have not reached Redis yet, by what they revoke. */
   private readonly pending = new Map<string, () => Promise<unknown>>();
@@ -48,7 +48,7 @@ export class AccessTokenIssuer implements Worker {
     private readonly logger: Logger,
   ) {
     this.retainSeconds = config.ttlSeconds + RETAIN_MARGIN_SECONDS;
-    this.known = new LruCache(REMEMBERED_ACCOUNTS, this.retainSeconds * 1000);
+    this.known = new LRUCache({ max: REMEMBERED_ACCOUNTS, ttl: this.retainSeconds * 1000 });
     this.jwks = jsonWebKeySet([config.signingKey, ...config.previousKeys]);
     if (events.redisUrl === null) {
       // The whole supergraph in one process: the gateway reads the same memory.
