@@ -5,6 +5,7 @@ import { resubscribeAfterRefusal } from '../api/live';
 import { useDocumentTitle } from '../components/document-title';
 import { ErrorMessage } from '../components/error-message';
 import { LiveBadge } from '../components/live-badge';
+import { LoadMoreButton, useLoadMore } from '../components/load-more';
 import { Loading } from '../components/loading';
 import { Price } from '../components/price';
 import { StatusBadge } from '../components/status-badge';
@@ -75,7 +76,6 @@ export function AdminPage() {
   const filterId = useId();
   const variables = { filter: status ? { status } : {}, first: PAGE_SIZE };
   const orders = useQuery(ADMIN_ORDERS, { variables, fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true });
-  const [loadingMore, setLoadingMore] = useState(false);
   useDocumentTitle('Admin · Orders');
   const page = orders.data?.orders ?? orders.previousData?.orders;
 
@@ -89,15 +89,7 @@ export function AdminPage() {
     },
   });
 
-  const loadMore = async () => {
-    if (!page?.pageInfo.endCursor) return;
-    setLoadingMore(true);
-    try {
-      await orders.fetchMore({ variables: { after: page.pageInfo.endCursor } });
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+  const more = useLoadMore(page, (after) => orders.fetchMore({ variables: { after } }));
 
   return (
     <section className="admin">
@@ -173,13 +165,7 @@ export function AdminPage() {
           </tbody>
         </table>
       )}
-      {page?.pageInfo.hasNextPage && (
-        <div className="load-more">
-          <button type="button" className="button" onClick={() => void loadMore()} disabled={loadingMore}>
-            {loadingMore ? 'Loading…' : `Load more (${page.edges.length} of ${page.totalCount} shown)`}
-          </button>
-        </div>
-      )}
+      <LoadMoreButton page={page} {...more} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { useQuery } from '@apollo/client/react';
 import { Link, useSearchParams } from 'react-router';
 import { useDocumentTitle } from '../components/document-title';
 import { ErrorMessage } from '../components/error-message';
+import { LoadMoreButton, useLoadMore } from '../components/load-more';
 import { Loading, SkeletonGrid } from '../components/loading';
 import { Price } from '../components/price';
 import { ProductArt } from '../components/product-art';
@@ -80,7 +81,6 @@ export function CataloguePage() {
   const categories = useQuery(CATEGORIES);
   const filter = productFilter(filters, SHOP_CURRENCY);
   const products = useQuery(PRODUCTS, { variables: { filter, first: PAGE_SIZE }, notifyOnNetworkStatusChange: true });
-  const [loadingMore, setLoadingMore] = useState(false);
   const searchId = useId();
   const current = categories.data?.categories.find((category) => category.id === filters.categoryId);
   useDocumentTitle(current?.name ?? (filters.search ? `“${filters.search}”` : 'Catalogue'));
@@ -100,15 +100,7 @@ export function CataloguePage() {
   const page = products.data?.products ?? products.previousData?.products;
   const invalid = invalidPrices(filters, SHOP_CURRENCY);
 
-  const loadMore = async () => {
-    if (!page?.pageInfo.endCursor) return;
-    setLoadingMore(true);
-    try {
-      await products.fetchMore({ variables: { after: page.pageInfo.endCursor } });
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+  const more = useLoadMore(page, (after) => products.fetchMore({ variables: { after } }));
 
   return (
     <div className="catalogue">
@@ -236,7 +228,7 @@ export function CataloguePage() {
           </div>
         )}
         {page && page.edges.length > 0 && (
-          <ul className={`product-grid${products.loading && !loadingMore ? ' stale' : ''}`} aria-label="Products">
+          <ul className={`product-grid${products.loading && !more.loadingMore ? ' stale' : ''}`} aria-label="Products">
             {page.edges.map(({ node }) => (
               <li key={node.id} className="card product-card">
                 <Link to={`/products/${node.id}`} className="product-link">
@@ -265,14 +257,8 @@ export function CataloguePage() {
             ))}
           </ul>
         )}
-        {page?.pageInfo.hasNextPage && (
-          <div className="load-more">
-            <button type="button" className="button" onClick={() => void loadMore()} disabled={loadingMore}>
-              {loadingMore ? 'Loading…' : `Load more (${page.edges.length} of ${page.totalCount} shown)`}
-            </button>
-          </div>
-        )}
-        {loadingMore && <Loading label="Loading more products…" />}
+        <LoadMoreButton page={page} {...more} />
+        {more.loadingMore && <Loading label="Loading more products…" />}
       </section>
     </div>
   );
