@@ -155,8 +155,11 @@ const ALL_ORDERS = '*';
 const REMEMBERED_EVENTS = 10_000;
 /** Operations whose batch queries have been planned ahead; beyond it the oldest are planned again. */
 const REMEMBERED_PLANS = 1_000;
-/** A well-formed id that no change has: what a warm-up resolves. */
-const NO_CHANGE = '00000000-0000-0000-0000-000000000000';
+/**
+ * What a warm-up resolves: not an id at all, so the order subgraph refuses it (BAD_USER_INPUT)
+ * before any SQL, while the gateway has planned the whole batch query all the same.
+ */
+const NO_CHANGE = 'plan-warm-up';
 
 /** Subgraph refusals of a batch for its size: the same changes in smaller batches may pass. */
 const TOO_LARGE = new Set<unknown>([ErrorCode.TOO_MANY_ALIASES, ErrorCode.QUERY_TOO_COSTLY, ErrorCode.PAYLOAD_TOO_LARGE]);
