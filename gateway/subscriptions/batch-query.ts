@@ -11,10 +11,19 @@
 // so the query planner fetches every change's fields from each subgraph in one request (one
 // order-subgraph fetch, one user-subgraph entity fetch), however many changes there are. Batches
 // come in sizes that are powers of two, padded with the last change, so that only a handful of
-// distinct texts (1, 2, 4, 8, 16 changes) reach Apollo's document and query-plan caches.
+// distinct texts (1, 2, 4, 8, 16 changes) reach Apollo's document and query-plan caches. A query
+// for the order part alone (event-query.ts) is batched the same way, one root field per order.
 import { GraphQLError, Kind, print, visit, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { DEFAULT_SUBGRAPH_QUERY_LIMITS } from '../../shared/limits/config';
-import { CHANGE_ID_VARIABLE, type EventQuery } from './event-query';
+
+/** A query for one item, by the one variable its root field takes: what a batch repeats. */
+export interface BatchableQuery {
+  /** Its text: names it among the batches already built. */
+  query: string;
+  document: DocumentNode;
+  /** The client's variables (those the query does not use are ignored). */
+  variables: Record<string, unknown>;
+}
 
 /** The most changes one query resolves. */
 export const MAX_BATCH = 16;
@@ -33,7 +42,7 @@ export function bucketSize(changes: number): number {
 }
 
 /** The largest batch whose aliases stay within what a subgraph accepts (at least 1). */
-export function maxBatchSize(query: EventQuery): number {
+export function maxBatchSize(query: Pick<BatchableQuery, 'document'>): number {
   const perChange = 1 + countAliases(query.document);
   let size = 1;
   while (size * 2 <= MAX_BATCH && size * 2 * perChange <= SUBGRAPH_ALIAS_BUDGET) size *= 2;
@@ -45,16 +54,16 @@ export function changeVariable(index: number): string {
   return `__c${index}`;
 }
 
-/** The query resolving `size` changes (size from bucketSize), and the variables for `changeIds` in it. */
+/** The query resolving `ids` (in a batch of bucketSize(ids.length)), and its variables. */
 export function batchRequest(
-  query: EventQuery,
-  changeIds: readonly string[],
+  query: BatchableQuery,
+  ids: readonly string[],
 ): { text: string; variables: Record<string, unknown> } {
-  const size = bucketSize(changeIds.length);
+  const size = bucketSize(ids.length);
   const variables: Record<string, unknown> = { ...query.variables };
   for (let index = 0; index < size; index += 1) {
-    // Padding repeats the last change: the subgraph loads it once (DataLoader), the split drops it.
-    variables[changeVariable(index)] = changeIds[Math.min(index, changeIds.length - 1)];
+    // Padding repeats the last id: the subgraph loads it once (DataLoader), the split drops it.
+    variables[changeVariable(index)] = ids[Math.min(index, ids.length - 1)];
   }
   return { text: batchText(query, size), variables };
 }
@@ -94,7 +103,7 @@ export function splitBatch(result: ExecutionResult, count: number, responseKey: 
 const TEXTS_REMEMBERED = 1_000;
 const texts = new Map<string, string>();
 
-function batchText(query: EventQuery, size: number): string {
+function batchText(query: BatchableQuery, size: number): string {
   const key = `${size}\n${query.query}`;
   let text = texts.get(key);
   if (text === undefined) {
@@ -108,14 +117,15 @@ function batchText(query: EventQuery, size: number): string {
 function batchDocument(document: DocumentNode, size: number): DocumentNode {
   const [operation, ...fragments] = document.definitions as [OperationDefinitionNode, ...DocumentNode['definitions']];
   const [root] = operation.selectionSet.selections;
-  if (root?.kind !== Kind.FIELD) throw new Error('an event query selects one field');
+  if (root?.kind !== Kind.FIELD) throw new Error('a batchable query selects one field');
+  // The item's id: the variable the root field's argument takes.
+  const idArgument = root.arguments?.find((argument) => argument.value.kind === Kind.VARIABLE);
+  const idVariable = idArgument?.value.kind === Kind.VARIABLE ? idArgument.value.name.value : undefined;
   const clientVariables = (operation.variableDefinitions ?? []).filter(
-    (definition) => definition.variable.name.value !== CHANGE_ID_VARIABLE,
+    (definition) => definition.variable.name.value !== idVariable,
   );
-  const changeIdDefinition = operation.variableDefinitions?.find(
-    (definition) => definition.variable.name.value === CHANGE_ID_VARIABLE,
-  );
-  if (!changeIdDefinition) throw new Error(`an event query declares $${CHANGE_ID_VARIABLE}`);
+  const changeIdDefinition = operation.variableDefinitions?.find((definition) => definition.variable.name.value === idVariable);
+  if (!changeIdDefinition) throw new Error('a batchable query takes its id as a declared variable');
   const indices = Array.from({ length: size }, (_, index) => index);
   const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
   const batched: OperationDefinitionNode = {
@@ -133,7 +143,7 @@ function batchDocument(document: DocumentNode, size: number): DocumentNode {
         ...root,
         alias: name(`c${index}`),
         arguments: (root.arguments ?? []).map((argument) =>
-          argument.value.kind === Kind.VARIABLE && argument.value.name.value === CHANGE_ID_VARIABLE
+          argument.value.kind === Kind.VARIABLE && argument.value.name.value === idVariable
             ? { ...argument, value: { kind: Kind.VARIABLE, name: name(changeVariable(index)) } }
             : argument,
         ),

@@ -8,11 +8,20 @@
 // The selection, aliases, fragments and directives are kept as the client wrote them, so the
 // gateway's own query planner fetches every field from whichever subgraph owns it, and the result
 // has exactly the shape the client asked for. A selection that reads only what the event itself
-// carries (`{ orderId from to at }`) needs no query at all: it is executed against the event.
+// carries (`{ orderId from to at }`) needs no query at all: it is executed against the event. One
+// that also reads the order (`{ to order { total { amount } } }`) fetches only that part,
+//
+//   query Watch($__orderId: ID!) { order(id: $__orderId) { total { amount } } }
+//
+// and the change is assembled around it from the event: the order subgraph then loads one row
+// (the order) instead of two (the change, then its order).
 import {
   GraphQLError,
   Kind,
+  TypeInfo,
   getArgumentValues,
+  isAbstractType,
+  visitWithTypeInfo,
   print,
   visit,
   type DocumentNode,
@@ -44,7 +53,24 @@ export interface EventQuery {
   responseKey: string;
   /** Whether the selection reads only fields every OrderStatusChanged event carries (no query needed). */
   fromEvent: boolean;
+  /**
+   * When the selection reads the event's fields and `order` (under one response key, with no
+   * directives on it or on the fragments around it, and no abstract type under it): the query for
+   * the order part alone. Otherwise the change is resolved by `query`.
+   */
+  orderQuery?: OrderQuery;
 }
+
+/** The order part of a change's selection, fetched on its own; see toEventQuery. */
+export interface OrderQuery {
+  /** `order(id: $__orderId) { ... }` with every `order` selection of the client's merged in. */
+  query: string;
+  document: DocumentNode;
+  /** Where the change holds its order: the client's alias of `order`, or its name. */
+  responseKey: string;
+}
+
+export const ORDER_ID_VARIABLE = '__orderId';
 
 /** OrderStatusChange fields every OrderStatusChanged event carries, under the same names. */
 const EVENT_FIELDS = new Set(['__typename', 'id', 'orderId', 'from', 'to', 'at', 'reason', 'version']);
@@ -97,6 +123,9 @@ export function toEventQuery(
   };
   const keptFragments = fragments.filter((fragment) => used.fragments.has(fragment.name.value));
   const rewritten: DocumentNode = { kind: Kind.DOCUMENT, definitions: [query, ...keptFragments] };
+  const byName = new Map(keptFragments.map((fragment) => [fragment.name.value, fragment]));
+  const fromEvent = readsOnly(eventField, byName, EVENT_FIELDS);
+  const orderQuery = fromEvent ? undefined : orderPart(schema, operation, eventField, byName);
   return {
     query: print(rewritten),
     document: rewritten,
@@ -107,8 +136,83 @@ export function toEventQuery(
     // and an id that cannot exist is refused here rather than watched forever.
     orderId: orderId == null ? null : requireId(orderId, 'orderId'),
     responseKey: eventField.alias!.value,
-    fromEvent: readsOnly(eventField, new Map(keptFragments.map((fragment) => [fragment.name.value, fragment])), EVENT_FIELDS),
+    fromEvent,
+    ...(orderQuery && { orderQuery }),
   };
+}
+
+/** The query for the order part of the change's selection, when that part alone can be fetched. */
+function orderPart(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  eventField: FieldNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+): OrderQuery | undefined {
+  const orderFields: FieldNode[] = [];
+  let separable = true;
+  const walk = (selections: readonly SelectionNode[]) => {
+    for (const selection of selections) {
+      // A directive around `order` would make fetching it a decision of its own: not taken here.
+      if (selection.kind !== Kind.FIELD && selection.directives?.length) separable = false;
+      if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet.selections);
+      else if (selection.kind === Kind.FRAGMENT_SPREAD) walk(fragments.get(selection.name.value)?.selectionSet.selections ?? []);
+      else if (selection.name.value === 'order') {
+        if (selection.directives?.length || selection.arguments?.length || !selection.selectionSet) separable = false;
+        orderFields.push(selection);
+      } else if (!EVENT_FIELDS.has(selection.name.value)) separable = false;
+    }
+  };
+  walk(eventField.selectionSet?.selections ?? []);
+  const responseKeys = new Set(orderFields.map((field) => field.alias?.value ?? 'order'));
+  if (!separable || responseKeys.size !== 1) return undefined;
+  const responseKey = [...responseKeys][0]!;
+  const orderField: FieldNode = {
+    kind: Kind.FIELD,
+    name: { kind: Kind.NAME, value: 'order' },
+    arguments: [
+      {
+        kind: Kind.ARGUMENT,
+        name: { kind: Kind.NAME, value: 'id' },
+        value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ORDER_ID_VARIABLE } },
+      },
+    ],
+    selectionSet: { kind: Kind.SELECTION_SET, selections: orderFields.flatMap((field) => field.selectionSet!.selections) },
+  };
+  const all = [...fragments.values()];
+  const used = usedNames({
+    kind: Kind.DOCUMENT,
+    definitions: [{ ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: [orderField] } }, ...all],
+  });
+  const query: OperationDefinitionNode = {
+    ...operation,
+    operation: 'query' as OperationDefinitionNode['operation'],
+    variableDefinitions: [
+      ...(operation.variableDefinitions ?? []).filter((definition) => used.variables.has(definition.variable.name.value)),
+      {
+        kind: Kind.VARIABLE_DEFINITION,
+        variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ORDER_ID_VARIABLE } },
+        type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+      },
+    ],
+    selectionSet: { kind: Kind.SELECTION_SET, selections: [orderField] },
+  };
+  const document: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [query, ...all.filter((fragment) => used.fragments.has(fragment.name.value))],
+  };
+  // The change is assembled with graphql-js from what comes back, and an interface or a union
+  // under `order` would need each object's __typename in it: such selections take the full query.
+  const typeInfo = new TypeInfo(schema);
+  let abstract = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      SelectionSet: () => {
+        if (isAbstractType(typeInfo.getParentType())) abstract = true;
+      },
+    }),
+  );
+  return abstract ? undefined : { query: print(document), document, responseKey };
 }
 
 /** Whether every field selected under `field` (through fragments too) is one of `names`, without sub-selections. */

@@ -8,15 +8,15 @@
 // that reads only what the event carries is executed against the event, with no query at all.
 // Changes of one order are delivered in order; a change is delivered once even if the event bus
 // delivers it twice.
-import { executeSync, GraphQLError, type ExecutionResult } from 'graphql';
+import { executeSync, GraphQLError, type ExecutionResult, type GraphQLFieldResolver } from 'graphql';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Viewer } from '../../shared/auth/identity';
 import type { EventEnvelope } from '../../shared/events/contracts';
 import { ErrorCode } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { batchRequest, bucketSize, MAX_BATCH, maxBatchSize, splitBatch } from './batch-query';
+import { batchRequest, bucketSize, MAX_BATCH, maxBatchSize, splitBatch, type BatchableQuery } from './batch-query';
 import { Channel } from './channel';
-import { CHANGE_ID_VARIABLE, type EventQuery } from './event-query';
+import { CHANGE_ID_VARIABLE, type EventQuery, type OrderQuery } from './event-query';
 
 export type StatusChangeEvent = EventEnvelope<'OrderStatusChanged'>;
 
@@ -64,6 +64,22 @@ export function createSubscriptionHub(
 ): SubscriptionHub {
   return new SubscriptionHub(runQuery, logger, hubMetrics(registry), options);
 }
+
+/** What a group's queries batch: its order part when that is fetched alone, else the whole change. */
+function batchable(query: EventQuery): BatchableQuery {
+  return query.orderQuery ? { ...query.orderQuery, variables: query.variables } : query;
+}
+
+/**
+ * The change and its order's fields by name, as the event and the schema have them; what is under
+ * the order by response key, as it was fetched with the client's aliases.
+ */
+const readFetched: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) => {
+  const object = source as Record<string, unknown>;
+  return info.parentType.name === 'OrderStatusChange' || info.parentType === info.schema.getQueryType()
+    ? object[info.fieldName]
+    : object[info.path.key];
+};
 
 function hubMetrics(registry: Registry): HubMetrics {
   const resolutions = new Counter({
@@ -194,7 +210,16 @@ export class SubscriptionHub {
     const key = `${audience.visibilityKey}\n${query.query}\n${JSON.stringify(query.variables)}`;
     let group = this.groups.get(key);
     if (!group) {
-      group = { key, query, audience, byOrder: new Map(), size: 0, pending: [], resolving: false, maxBatch: maxBatchSize(query) };
+      group = {
+        key,
+        query,
+        audience,
+        byOrder: new Map(),
+        size: 0,
+        pending: [],
+        resolving: false,
+        maxBatch: maxBatchSize(batchable(query)),
+      };
       this.groups.set(key, group);
       this.metrics.onGroupCount(this.groups.size);
       if (!query.fromEvent && this.options.warmPlans !== false) void this.warmPlans(group);
@@ -269,10 +294,12 @@ export class SubscriptionHub {
 
   private async resolve(group: Group, batch: PendingChange[]): Promise<ExecutionResult[]> {
     const { query, audience } = group;
-    const { text, variables } = batchRequest(
-      query,
-      batch.map(({ event }) => event.payload.changeId),
-    );
+    const part = query.orderQuery;
+    // The order part alone: once per order, however many of its changes the batch holds.
+    const ids = part
+      ? [...new Set(batch.map(({ event }) => event.payload.orderId))]
+      : batch.map(({ event }) => event.payload.changeId);
+    const { text, variables } = batchRequest(batchable(query), ids);
     let result: ExecutionResult;
     try {
       this.metrics.onResolution(batch.length);
@@ -302,7 +329,32 @@ export class SubscriptionHub {
       }
       return results;
     }
-    return splitBatch(result, batch.length, query.responseKey);
+    if (!part) return splitBatch(result, batch.length, query.responseKey);
+    const orders = splitBatch(result, ids.length, part.responseKey);
+    const byOrder = new Map(ids.map((id, index) => [id, orders[index]!]));
+    return batch.map(({ event }) => this.assemble(query, part, event, byOrder.get(event.payload.orderId)!));
+  }
+
+  /** A change from its event's fields and its order as fetched, shaped by the client's selection. */
+  private assemble(query: EventQuery, part: OrderQuery, event: StatusChangeEvent, fetched: ExecutionResult): ExecutionResult {
+    // The query failed as a whole: its errors, as a query for the whole change would have had.
+    if (fetched.data === undefined) return fetched;
+    const order = fetched.data?.[part.responseKey] ?? null;
+    const local = this.execute(query, event, order, readFetched);
+    // The order's errors are where the order is in the change: under the change's response key.
+    const errors = [
+      ...(fetched.errors ?? []).map((error) =>
+        error.path
+          ? new GraphQLError(error.message, { path: [query.responseKey, ...error.path], extensions: error.extensions })
+          : error,
+      ),
+      ...(local.errors ?? []),
+    ];
+    return {
+      data: local.data,
+      ...(errors.length && { errors }),
+      ...(fetched.extensions && { extensions: fetched.extensions }),
+    };
   }
 
   /** Runs each batch size of the group's query once, smallest first, so that Apollo has planned it. */
@@ -311,7 +363,7 @@ export class SubscriptionHub {
     this.planned.add(query.query);
     if (this.planned.size > REMEMBERED_PLANS) this.planned.delete(this.planned.values().next().value!);
     for (let size = 1; size <= maxBatch; size *= 2) {
-      const { text, variables } = batchRequest(query, Array<string>(size).fill(NO_CHANGE));
+      const { text, variables } = batchRequest(batchable(query), Array<string>(size).fill(NO_CHANGE));
       this.metrics.onWarmUp();
       try {
         await this.runQuery(audience.viewer, text, variables, query.operationName);
@@ -326,6 +378,16 @@ export class SubscriptionHub {
   /** The change as the group's operation selects it, from the event's own fields. */
   private fromEvent(query: EventQuery, event: StatusChangeEvent): ExecutionResult {
     this.metrics.onEventResolution();
+    return this.execute(query, event, undefined);
+  }
+
+  /** Runs the group's query against the change its event describes (with `order` when fetched). */
+  private execute(
+    query: EventQuery,
+    event: StatusChangeEvent,
+    order: unknown,
+    fieldResolver?: GraphQLFieldResolver<unknown, unknown>,
+  ): ExecutionResult {
     const { changeId, orderId, from, to, at, reason, version } = event.payload;
     return executeSync({
       schema: query.schema,
@@ -333,7 +395,8 @@ export class SubscriptionHub {
       operationName: query.operationName,
       variableValues: { ...query.variables, [CHANGE_ID_VARIABLE]: changeId },
       // The API schema has no resolvers: each field reads the property of its name.
-      rootValue: { orderStatusChange: { id: changeId, orderId, from, to, at, reason, version } },
+      rootValue: { orderStatusChange: { id: changeId, orderId, from, to, at, reason, version, order } },
+      ...(fieldResolver && { fieldResolver }),
     });
   }
 

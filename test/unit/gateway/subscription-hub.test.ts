@@ -54,6 +54,7 @@ const schema = buildSchema(/* GraphQL */ `
   }
   type Query {
     orderStatusChange(id: ID!): OrderStatusChange
+    order(id: ID!): Order
   }
   type Subscription {
     orderStatusChanged(orderId: ID): OrderStatusChange!
@@ -100,9 +101,10 @@ function deferred() {
 }
 
 /**
- * A hub whose queries run against `schema`, changes looked up among the events published. Each
- * query waits for `release()` when `gated`; `respond` may rewrite a result before the hub gets it.
- * Plans are not warmed unless asked, so that every query seen resolves changes.
+ * A hub whose queries run against `schema`, changes and orders looked up among the events
+ * published (an order as its latest change left it). Each query waits for `release()` when
+ * `gated`; `respond` may rewrite a result before the hub gets it. Plans are not warmed unless
+ * asked, so that every query seen resolves changes.
  */
 function createHub({
   gated = false,
@@ -110,18 +112,20 @@ function createHub({
   respond = (result: ExecutionResult) => result,
 }: { gated?: boolean; warmPlans?: boolean; respond?: (result: ExecutionResult, call: Call) => ExecutionResult } = {}) {
   const changes = new Map<string, StatusChangeEvent['payload']>();
+  const orders = new Map<string, { id: string; status: string; total: { amount: number; currency: string } }>();
   const calls: Call[] = [];
   let gates: ReturnType<typeof deferred>[] = [];
   const started: (() => void)[] = [];
   const resolver: GraphQLFieldResolver<unknown, unknown> = (source, args: { id?: string }, _context, info) => {
+    if (info.parentType.name === 'Query' && info.fieldName === 'order') {
+      const order = orders.get(args.id!);
+      if (!order) throw new GraphQLError('No such order', { extensions: { code: 'NOT_FOUND' } });
+      return order;
+    }
     if (info.parentType.name === 'Query') {
       const change = changes.get(args.id!);
       if (!change) throw new GraphQLError('No such change', { extensions: { code: 'NOT_FOUND' } });
-      return {
-        ...change,
-        id: change.changeId,
-        order: { id: change.orderId, status: change.to, total: { amount: 1_250, currency: 'USD' } },
-      };
+      return { ...change, id: change.changeId, order: orders.get(change.orderId) };
     }
     return (source as Record<string, unknown>)[info.fieldName];
   };
@@ -154,7 +158,9 @@ function createHub({
     calls,
     registry,
     publish: (event: StatusChangeEvent) => {
-      changes.set(event.payload.changeId, event.payload);
+      const { changeId, orderId, to } = event.payload;
+      changes.set(changeId, event.payload);
+      orders.set(orderId, { id: orderId, status: to, total: { amount: 1_250, currency: 'USD' } });
       hub.publish(event);
     },
     /** Lets every query in flight answer. */
@@ -208,7 +214,7 @@ const WITH_ORDER = /* GraphQL */ `
 `;
 
 describe('SubscriptionHub', () => {
-  it('should resolve the changes that arrive during a query together, in one query with one root field per change', async () => {
+  it('should resolve the changes that arrive during a query together, in one query with one root field per order', async () => {
     const { hub, calls, publish, release, queried } = createHub({ gated: true });
     const subscription = subscribe(hub, WITH_ORDER);
     const events = Array.from({ length: 4 }, () => buildChange());
@@ -221,13 +227,13 @@ describe('SubscriptionHub', () => {
 
     const results = await take(subscription, 4);
     expect(calls).toHaveLength(2);
-    expect(calls[1]!.query).toMatch(/c0: orderStatusChange\(id: \$__c0\).*c1: orderStatusChange\(id: \$__c1\)/s);
+    expect(calls[1]!.query).toMatch(/c0: order\(id: \$__c0\).*c1: order\(id: \$__c1\)/s);
     // Three changes travel in a batch of four, padded with the last: few distinct texts to plan.
     expect(calls[1]!.variables).toEqual({
-      __c0: events[1]!.payload.changeId,
-      __c1: events[2]!.payload.changeId,
-      __c2: events[3]!.payload.changeId,
-      __c3: events[3]!.payload.changeId,
+      __c0: events[1]!.payload.orderId,
+      __c1: events[2]!.payload.orderId,
+      __c2: events[3]!.payload.orderId,
+      __c3: events[3]!.payload.orderId,
     });
     expect(results.map((result) => result.data)).toEqual(
       events.map(() => ({ mine: { to: 'PAID', version: 3, order: { total: { amount: 1_250 } } } })),
@@ -251,7 +257,7 @@ describe('SubscriptionHub', () => {
         data: { ...result.data, c1: null },
         errors: [
           new GraphQLError('Payment subgraph unavailable', {
-            path: ['c1', 'order'],
+            path: ['c1', 'total'],
             extensions: { code: 'SERVICE_UNAVAILABLE' },
           }),
           new GraphQLError('Something about the whole query', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
@@ -267,10 +273,16 @@ describe('SubscriptionHub', () => {
         errors: [{ message: 'Something about the whole query', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
       },
       {
+        // Its order came back null: the change, whose order is non-null, is null too.
         data: { mine: null },
         errors: [
-          { message: 'Payment subgraph unavailable', path: ['mine', 'order'], extensions: { code: 'SERVICE_UNAVAILABLE' } },
+          {
+            message: 'Payment subgraph unavailable',
+            path: ['mine', 'order', 'total'],
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
+          },
           { message: 'Something about the whole query', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+          expect.objectContaining({ message: 'Cannot return null for non-nullable field OrderStatusChange.order.' }),
         ],
       },
     ]);
@@ -340,7 +352,7 @@ describe('SubscriptionHub', () => {
     publish(mine);
     const [result] = await take(own, 1);
     expect(result?.data).toEqual({ mine: { to: 'PAID', version: 3, order: { total: { amount: 1_250 } } } });
-    expect(calls.map((call) => [call.viewer.identity, call.variables.__c0])).toEqual([[customer, mine.payload.changeId]]);
+    expect(calls.map((call) => [call.viewer.identity, call.variables.__c0])).toEqual([[customer, mine.payload.orderId]]);
   });
 
   it('should resolve a selection of event fields from the event, without a query, as the client wrote it', async () => {
@@ -380,6 +392,76 @@ describe('SubscriptionHub', () => {
     ]);
     expect(calls).toHaveLength(0);
     expect((await registry.getSingleMetric('subscription_event_resolutions_total')?.get())?.values[0]?.value).toBe(1);
+  });
+
+  it("should fetch only the order part, once per order, and build each change around it as the client's selection has it", async () => {
+    const { hub, calls, publish, release, queried } = createHub({ gated: true });
+    const subscription = subscribe(
+      hub,
+      /* GraphQL */ `
+        subscription Watch($id: ID, $withReason: Boolean!) {
+          change: orderStatusChanged(orderId: $id) {
+            kind: __typename
+            state: to
+            reason @include(if: $withReason)
+            ...Purchase
+          }
+        }
+        fragment Purchase on OrderStatusChange {
+          version
+          bought: order {
+            __typename
+            status
+            total {
+              sum: amount
+              currency
+            }
+          }
+        }
+      `,
+      { withReason: true },
+    );
+    const first = buildChange();
+    publish(first);
+    await queried(1);
+    const shipped = nextChange(first, 'SHIPPED');
+    publish(shipped);
+    publish(nextChange(shipped, 'DELIVERED'));
+    release();
+    await queried(2);
+    release();
+
+    const results = await take(subscription, 3);
+    // Two changes of one order, one root field. Each change comes with its order as it is when
+    // resolved (here, once all three had happened), as a query for the whole change has it.
+    expect(calls[1]!.query).toMatch(/^query Watch\(\$__c0: ID!\) \{\s*c0: order\(id: \$__c0\)/);
+    expect(calls[1]!.query).not.toMatch(/orderStatusChange|withReason/);
+    expect(calls[1]!.variables).toEqual({ withReason: true, __c0: first.payload.orderId });
+    const bought = (status: string) => ({ __typename: 'Order', status, total: { sum: 1_250, currency: 'USD' } });
+    expect(results).toEqual([
+      { data: { change: { kind: 'OrderStatusChange', state: 'PAID', reason: null, version: 3, bought: bought('DELIVERED') } } },
+      {
+        data: { change: { kind: 'OrderStatusChange', state: 'SHIPPED', reason: null, version: 4, bought: bought('DELIVERED') } },
+      },
+      {
+        data: {
+          change: { kind: 'OrderStatusChange', state: 'DELIVERED', reason: null, version: 5, bought: bought('DELIVERED') },
+        },
+      },
+    ]);
+  });
+
+  it('should resolve the whole change through the supergraph when its order part cannot be fetched on its own', async () => {
+    const { hub, calls, publish } = createHub();
+    // Two response keys for the order: the change query keeps them apart.
+    const subscription = subscribe(hub, `subscription { orderStatusChanged { to a: order { id } b: order { status } } }`);
+    const change = buildChange();
+    publish(change);
+    const [result] = await take(subscription, 1);
+    expect(calls[0]!.query).toMatch(/c0: orderStatusChange\(id: \$__c0\)/);
+    expect(calls[0]!.variables).toEqual({ __c0: change.payload.changeId });
+    const { orderId } = change.payload;
+    expect(result).toEqual({ data: { orderStatusChanged: { to: 'PAID', a: { id: orderId }, b: { status: 'PAID' } } } });
   });
 
   it('should resolve smaller batches when a subgraph refuses a batch for its size, and keep that size', async () => {
@@ -448,7 +530,7 @@ describe('SubscriptionHub', () => {
     publish(change);
     await take(first, 1);
     // Planned once, however many groups share the text; a selection of event fields runs no query.
-    expect(calls.slice(5).map((call) => call.variables)).toEqual([{ __c0: change.payload.changeId }]);
+    expect(calls.slice(5).map((call) => call.variables)).toEqual([{ __c0: change.payload.orderId }]);
     expect((await registry.getSingleMetric('subscription_resolutions_total')?.get())?.values[0]?.value).toBe(1);
     expect((await registry.getSingleMetric('subscription_plan_warmups_total')?.get())?.values[0]?.value).toBe(5);
   });
